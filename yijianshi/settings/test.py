@@ -1,0 +1,6 @@
+"""Tests: dev settings with fast hashing; DATABASE_URL selects PostgreSQL for the second run."""
+
+from .dev import *  # noqa: F401,F403
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
