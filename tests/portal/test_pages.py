@@ -8,6 +8,7 @@ def test_home_page_has_the_search_box_and_both_bundle_lists(client):
     assert 'name="q"' in page
     assert "个人“一件事”" in page and "企业“一件事”" in page
     assert page.count('class="bundle-card"') == 25
+    assert "已上线 25 个“一件事”，涉及 98 个事项、30 个部门（单位）" in page
 
 
 def test_search_page_lists_the_newborn_bundle_for_a_residents_question(client):

@@ -20,3 +20,14 @@ def test_long_names_are_wrapped_and_shortened_and_markup_is_escaped():
     assert "<b>" not in svg
     assert "…" in svg
     ET.fromstring(svg)  # still well-formed
+
+
+def test_an_arrow_that_skips_a_stage_runs_below_the_boxes_instead_of_behind_them():
+    stages = [[Node("A", "户口登记", "县公安局")], [Node("B", "参保登记", "县医保局")], [Node("C", "社保卡", "县人社局")]]
+    root = ET.fromstring(flow_svg(stages, {"A": [], "B": ["A"], "C": ["A", "B"]}))
+    boxes_bottom = max(float(r.get("y")) + float(r.get("height")) for r in root.iter(f"{SVG}rect"))
+    skip = [p for p in root.iter(f"{SVG}path") if p.get("marker-end") and " L" in p.get("d")]
+    assert len(skip) == 1
+    lane_y = float(skip[0].get("d").split(" L")[1].split(",")[1].split(" ")[0])
+    assert lane_y > boxes_bottom
+    assert float(root.get("height")) > lane_y

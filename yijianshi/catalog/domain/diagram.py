@@ -14,6 +14,7 @@ COLUMN_GAP = 70
 ROW_GAP = 18
 MARGIN = 16
 HEADER = 28
+LANE_GAP = 36
 CHARS_PER_LINE = 13
 FONT = "'Noto Sans CJK SC','Noto Sans SC','Microsoft YaHei',sans-serif"
 
@@ -36,8 +37,15 @@ def _wrap(text: str, width: int, max_lines: int) -> list[str]:
 def flow_svg(stages: list[list[Node]], prerequisites: dict[str, list[str]], title: str = "") -> str:
     """SVG of the stages; `prerequisites` maps a node code to the codes it waits for."""
     position: dict[str, tuple[float, float]] = {}
+    column_of = {node.code: column for column, stage in enumerate(stages) for node in stage}
+    # An arrow that skips a stage would run behind the boxes in between, so it takes a lane below them.
+    skips = any(column_of[code] - column_of[before] > 1
+                for code, waits_for in prerequisites.items() if code in column_of
+                for before in waits_for if before in column_of)
     tallest = max((len(stage) for stage in stages), default=0)
-    height = MARGIN * 2 + HEADER + tallest * BOX_HEIGHT + max(tallest - 1, 0) * ROW_GAP
+    boxes_bottom = MARGIN + HEADER + tallest * BOX_HEIGHT + max(tallest - 1, 0) * ROW_GAP
+    lane = boxes_bottom + LANE_GAP / 2
+    height = boxes_bottom + MARGIN + (LANE_GAP if skips else 0)
     width = MARGIN * 2 + len(stages) * BOX_WIDTH + max(len(stages) - 1, 0) * COLUMN_GAP
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
@@ -65,12 +73,19 @@ def flow_svg(stages: list[list[Node]], prerequisites: dict[str, list[str]], titl
             if before not in position:
                 continue
             x1, y1 = position[before]
-            start = (x1 + BOX_WIDTH, y1 + BOX_HEIGHT / 2)
-            end = (x2 - 2, y2 + BOX_HEIGHT / 2)
-            bend = (end[0] - start[0]) / 2
-            parts.append(
-                f'<path d="M{start[0]},{start[1]} C{start[0] + bend},{start[1]} {end[0] - bend},{end[1]} '
-                f'{end[0]},{end[1]}" fill="none" stroke="#5b6b7f" stroke-width="1.5" marker-end="url(#arrow)"/>')
+            if column_of[code] - column_of[before] > 1:
+                # Leave the bottom of the earlier box, run along the lane, enter the bottom of the later one.
+                start = (x1 + BOX_WIDTH / 2, y1 + BOX_HEIGHT)
+                end = (x2 + BOX_WIDTH / 2, y2 + BOX_HEIGHT + 2)
+                d = (f"M{start[0]},{start[1]} C{start[0]},{lane} {start[0]},{lane} {start[0] + 20},{lane} "
+                     f"L{end[0] - 20},{lane} C{end[0]},{lane} {end[0]},{lane} {end[0]},{end[1]}")
+            else:
+                start = (x1 + BOX_WIDTH, y1 + BOX_HEIGHT / 2)
+                end = (x2 - 2, y2 + BOX_HEIGHT / 2)
+                bend = (end[0] - start[0]) / 2
+                d = (f"M{start[0]},{start[1]} C{start[0] + bend},{start[1]} {end[0] - bend},{end[1]} "
+                     f"{end[0]},{end[1]}")
+            parts.append(f'<path d="{d}" fill="none" stroke="#5b6b7f" stroke-width="1.5" marker-end="url(#arrow)"/>')
     for stage in stages:
         for node in stage:
             x, y = position[node.code]
