@@ -113,3 +113,23 @@ def test_every_conditional_material_states_its_condition():
     for version in ServiceItemVersion.objects.filter(status="published").prefetch_related("materials"):
         for material in version.materials.all():
             assert material.required or material.condition, f"{version.name} / {material}"
+
+
+def test_a_load_that_publishes_many_items_tells_listeners_once(data_copy, django_capture_on_commit_callbacks):
+    from yijianshi.catalog.signals import catalog_changed
+
+    for code in ("RSJ-003", "RSJ-005", "GAJ-002"):
+        _edit_item(data_copy, code, handling_hours="工作日 9:00-17:00")
+    received = []
+
+    def listener(sender, **kwargs):
+        received.append(sender)
+
+    catalog_changed.connect(listener)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            report = catalog_load(read_catalog(data_copy))
+    finally:
+        catalog_changed.disconnect(listener)
+    assert len(report.changes["事项"]["updated"]) == 3
+    assert received == [catalog_load]

@@ -164,7 +164,7 @@ def _load_item(row: dict, departments: dict, report: LoadReport) -> ServiceItem:
         report.note("事项", "unchanged", row["name"])
         return item
     version = _create_version(item, wanted, departments)
-    item_version_publish(version)
+    item_version_publish(version, notify=False)  # catalog_load notifies once for the whole load
     report.note("事项", "updated" if current else "created", row["name"])
     return item
 
@@ -246,8 +246,11 @@ def _transition(version: ServiceItemVersion, target: str) -> None:
 
 
 @transaction.atomic
-def item_version_publish(version: ServiceItemVersion) -> ServiceItemVersion:
-    """Publish a draft: it becomes the item's current version and the previous one is archived."""
+def item_version_publish(version: ServiceItemVersion, notify: bool = True) -> ServiceItemVersion:
+    """Publish a draft: it becomes the item's current version and the previous one is archived.
+
+    `notify=False` lets a bulk caller send one `catalog_changed` for all its publications.
+    """
     item = ServiceItem.objects.select_for_update().get(pk=version.item_id)
     version = ServiceItemVersion.objects.select_for_update().get(pk=version.pk)
     if version.status != Status.DRAFT:
@@ -258,7 +261,8 @@ def item_version_publish(version: ServiceItemVersion) -> ServiceItemVersion:
     _transition(version, Status.PUBLISHED)
     item.published_version = version
     item.save(update_fields=["published_version"])
-    transaction.on_commit(lambda: catalog_changed.send(sender=item_version_publish))
+    if notify:
+        transaction.on_commit(lambda: catalog_changed.send(sender=item_version_publish))
     return version
 
 
@@ -274,10 +278,10 @@ def item_draft_create(item: ServiceItem) -> ServiceItemVersion:
     return _create_version(item, version_content(item.published_version))
 
 
-def item_import_content(content: dict) -> tuple[ServiceItemVersion, bool]:
+def item_import_content(content: dict, notify: bool = True) -> tuple[ServiceItemVersion, bool]:
     """Publish `content` (canonical, validated) as the item's next version unless it is unchanged."""
     item, _ = ServiceItem.objects.get_or_create(code=content["code"])
     wanted = {key: content[key] for key in ITEM_CONTENT_KEYS}
     if item.published_version is not None and version_content(item.published_version) == wanted:
         return item.published_version, False
-    return item_version_publish(_create_version(item, wanted)), True
+    return item_version_publish(_create_version(item, wanted), notify=notify), True

@@ -1,0 +1,1 @@
+"""Pure search logic: text normalisation, segmentation, synonyms and ranking. No Django, no database."""
