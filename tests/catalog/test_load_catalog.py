@@ -133,3 +133,28 @@ def test_a_load_that_publishes_many_items_tells_listeners_once(data_copy, django
         catalog_changed.disconnect(listener)
     assert len(report.changes["事项"]["updated"]) == 3
     assert received == [catalog_load]
+
+
+def test_a_load_that_would_change_an_item_with_an_open_draft_is_refused_and_writes_nothing(data_copy):
+    item = ServiceItem.objects.get(code="RSJ-003")
+    item_draft_create(item)
+    _edit_item(data_copy, "RSJ-003", handling_hours="工作日 9:00-17:00")
+    _edit_item(data_copy, "RSJ-005", handling_hours="工作日 9:00-17:00")
+    before = ServiceItemVersion.objects.count()
+    with pytest.raises(CommandError, match="RSJ-003 有未发布的草稿"):
+        call_command("load_catalog", dir=data_copy, stdout=StringIO(), stderr=StringIO())
+    assert ServiceItemVersion.objects.count() == before
+
+
+def test_a_draft_breaking_the_catalog_rules_cannot_be_published():
+    from yijianshi.catalog.services import InvalidItemContent
+
+    draft = item_draft_create(ServiceItem.objects.get(code="RSJ-003"))
+    draft.handling_type = "promised"
+    draft.promised_time_limit_days = 30
+    draft.legal_time_limit_days = 20
+    draft.save()
+    with pytest.raises(InvalidItemContent, match="承诺时限（30）不能超过法定时限（20）"):
+        item_version_publish(draft)
+    draft.refresh_from_db()
+    assert draft.status == "draft"

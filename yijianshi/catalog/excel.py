@@ -36,7 +36,8 @@ from yijianshi.catalog.models import (
     ServiceItem,
     ServiceItemVersion,
 )
-from yijianshi.catalog.services import item_import_content, version_content
+from yijianshi.catalog.services import DraftInProgressError, item_import_content, version_content
+from yijianshi.catalog.signals import catalog_changed
 from yijianshi.organizations.models import Department
 
 ITEMS_SHEET = "事项"
@@ -362,8 +363,8 @@ def items_import_workbook(file: str | Path | Any, *, dry_run: bool = False) -> I
     _convert_field_rows(sheets[FIELDS_SHEET], items, result)
 
     contents = []
-    for code, rows in items.items():
-        content = _validate_item(code, rows, refs, result)
+    for rows in items.values():
+        content = _validate_item(rows, refs, result)
         if content is not None and not rows.has_row_errors:
             contents.append((rows, content))
     if result.errors:
@@ -375,8 +376,10 @@ def items_import_workbook(file: str | Path | Any, *, dry_run: bool = False) -> I
     try:
         with transaction.atomic():
             for content in changed:
-                item_import_content(content)
-    except IntegrityError:
+                item_import_content(content, notify=False)
+            if changed:
+                transaction.on_commit(lambda: catalog_changed.send(sender=items_import_workbook))
+    except (IntegrityError, DraftInProgressError):
         # Someone started a draft of one of these items while we were checking: nothing was written.
         result.created.clear()
         result.updated.clear()
@@ -620,7 +623,7 @@ _CONVERTERS: dict[str, Callable[[Column, Any, Any], Any]] = {
 # -- whole items
 
 
-def _validate_item(code: str, rows: _ItemRows, refs: References, result: ImportResult) -> dict | None:
+def _validate_item(rows: _ItemRows, refs: References, result: ImportResult) -> dict | None:
     """Run normalize_item on one item and turn its messages into located, Chinese row errors.
 
     normalize_item stops after missing or mistyped fields, so a row with several problems would only show
@@ -781,12 +784,11 @@ def _sort_changes(contents: list[tuple[_ItemRows, dict]], result: ImportResult) 
     drafts = dict(ServiceItemVersion.objects.filter(item__code__in=codes, status=ServiceItemVersion.Status.DRAFT)
                   .values_list("item__code", "version"))
     changed = []
-    wanted_keys = ITEM_CONTENT_KEYS
     for rows, content in contents:
         code = content["code"]
         item = existing.get(code)
         current = item.published_version if item else None
-        if current is not None and version_content(current) == {k: content[k] for k in wanted_keys}:
+        if current is not None and version_content(current) == {k: content[k] for k in ITEM_CONTENT_KEYS}:
             result.unchanged.append(code)
             continue
         if code in drafts:
@@ -797,3 +799,24 @@ def _sort_changes(contents: list[tuple[_ItemRows, dict]], result: ImportResult) 
         (result.updated if current is not None else result.created).append(code)
         changed.append(content)
     return changed
+
+
+def item_content_problems(code: str, content: dict, refs: References | None = None) -> list[str]:
+    """The data-file rules applied to one item's canonical content (e.g. a draft about to be published),
+    as Chinese messages naming the element, the n-th material or the n-th form field."""
+    rows = _ItemRows(row=0, raw={},
+                     material_rows=[(n, m["material"]) for n, m in enumerate(content.get("materials", []), 1)],
+                     field_rows=[(n, f["element"]) for n, f in enumerate(content.get("fields", []), 1)])
+    errors: list[str] = []
+    normalize_item({**content, "code": code}, "#", refs or database_references(), errors)
+    locate = _Locator(rows)
+    problems = []
+    for error in errors:
+        if error.endswith("至少列出一项申请材料"):
+            problems.append("申请材料：至少需要一项")
+            continue
+        located = locate(error.split(": ", 1)[1] if ": " in error else error)
+        place = {MATERIALS_SHEET: f"申请材料第 {located.row} 项", FIELDS_SHEET: f"表单字段第 {located.row} 项"}.get(
+            located.sheet, "")
+        problems.append(f"{place}“{located.column}”：{located.message}")
+    return problems

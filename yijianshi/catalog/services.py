@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from yijianshi.catalog.datafiles import CatalogFiles, ITEM_CONTENT_KEYS
+from yijianshi.catalog.datafiles import ITEM_CONTENT_KEYS, CatalogFiles, References, normalize_item
 from yijianshi.catalog.models import (
     Bundle,
     BundleItem,
@@ -37,6 +37,16 @@ ITEM_VERSION_TRANSITIONS: dict[str, set[str]] = {
 
 class InvalidTransition(Exception):
     pass
+
+
+class DraftInProgressError(Exception):
+    """An item has an unpublished draft, so new content from a file or workbook would race with the editor."""
+
+
+class InvalidItemContent(Exception):
+    def __init__(self, errors: list[str]):
+        self.errors = errors
+        super().__init__("；".join(errors))
 
 
 @dataclass
@@ -164,13 +174,18 @@ def _load_item(row: dict, departments: dict, report: LoadReport) -> ServiceItem:
         report.note("事项", "unchanged", row["name"])
         return item
     version = _create_version(item, wanted, departments)
-    item_version_publish(version, notify=False)  # catalog_load notifies once for the whole load
+    # The files were validated as a whole already; catalog_load notifies once for the whole load.
+    item_version_publish(version, notify=False, validate=False)
     report.note("事项", "updated" if current else "created", row["name"])
     return item
 
 
 def _create_version(item: ServiceItem, content: dict, departments: dict | None = None) -> ServiceItemVersion:
     """A new draft version of `item` holding `content` (canonical shape)."""
+    draft = item.versions.filter(status=Status.DRAFT).first()
+    if draft is not None:
+        raise DraftInProgressError(
+            f"事项 {item.code} 有未发布的草稿（第 {draft.version} 版），请先在管理后台发布或删除该草稿，再加载或导入。")
     latest = item.versions.aggregate(latest=Max("version"))["latest"] or 0
     department = (departments or {}).get(content["department"]) or Department.objects.get(code=content["department"])
     scalars = {k: v for k, v in content.items() if k not in ("department", "materials", "fields")}
@@ -246,15 +261,20 @@ def _transition(version: ServiceItemVersion, target: str) -> None:
 
 
 @transaction.atomic
-def item_version_publish(version: ServiceItemVersion, notify: bool = True) -> ServiceItemVersion:
+def item_version_publish(version: ServiceItemVersion, notify: bool = True, validate: bool = True) -> ServiceItemVersion:
     """Publish a draft: it becomes the item's current version and the previous one is archived.
 
-    `notify=False` lets a bulk caller send one `catalog_changed` for all its publications.
+    The draft must satisfy the same rules as the data files. `notify=False` lets a bulk caller send one
+    `catalog_changed` for all its publications; `validate=False` is for callers that validated already.
     """
     item = ServiceItem.objects.select_for_update().get(pk=version.item_id)
     version = ServiceItemVersion.objects.select_for_update().get(pk=version.pk)
     if version.status != Status.DRAFT:
         raise InvalidTransition(f"只有草稿可以发布，{version} 不是草稿。")
+    if validate:
+        errors = item_content_errors(item.code, version_content(version))
+        if errors:
+            raise InvalidItemContent(errors)
     previous = item.published_version
     if previous is not None:
         _transition(previous, Status.ARCHIVED)
@@ -278,10 +298,23 @@ def item_draft_create(item: ServiceItem) -> ServiceItemVersion:
     return _create_version(item, version_content(item.published_version))
 
 
+def item_content_errors(code: str, content: dict) -> list[str]:
+    """The data files' rules applied to one item's canonical content, against the database's references."""
+    refs = References(
+        departments=set(Department.objects.values_list("code", flat=True)),
+        data_elements=set(DataElement.objects.values_list("code", flat=True)),
+        materials=set(Material.objects.values_list("code", flat=True)),
+    )
+    errors: list[str] = []
+    normalize_item({**content, "code": code}, "事项", refs, errors)
+    return errors
+
+
 def item_import_content(content: dict, notify: bool = True) -> tuple[ServiceItemVersion, bool]:
     """Publish `content` (canonical, validated) as the item's next version unless it is unchanged."""
     item, _ = ServiceItem.objects.get_or_create(code=content["code"])
     wanted = {key: content[key] for key in ITEM_CONTENT_KEYS}
     if item.published_version is not None and version_content(item.published_version) == wanted:
         return item.published_version, False
-    return item_version_publish(_create_version(item, wanted), notify=notify), True
+    # Callers validate the whole workbook or file before importing any item.
+    return item_version_publish(_create_version(item, wanted), notify=notify, validate=False), True

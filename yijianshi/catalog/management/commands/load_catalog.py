@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from yijianshi.catalog.datafiles import CatalogDataError, read_catalog
-from yijianshi.catalog.services import catalog_load
+from yijianshi.catalog.services import DraftInProgressError, catalog_load
 
 
 class Command(BaseCommand):
@@ -29,7 +29,10 @@ class Command(BaseCommand):
         if check:
             self.stdout.write(f"数据文件校验通过：{summary}")
             return
-        report = catalog_load(files)
+        try:
+            report = catalog_load(files)
+        except DraftInProgressError as exc:
+            raise CommandError(f"{exc}（未写入任何数据）")
         for line in report.lines(verbose=verbose_report):
             self.stdout.write(line)
         self.stdout.write(f"加载完成：{summary}" + ("" if report.changed else "（没有变化）"))
