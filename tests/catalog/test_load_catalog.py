@@ -158,3 +158,12 @@ def test_a_draft_breaking_the_catalog_rules_cannot_be_published():
         item_version_publish(draft)
     draft.refresh_from_db()
     assert draft.status == "draft"
+
+
+def test_a_value_longer_than_its_column_is_reported_with_the_field_before_anything_is_written(data_copy):
+    _edit_item(data_copy, "RSJ-003", result_type="很长的结果类型" * 10, name="名" * 200)
+    with pytest.raises(CatalogDataError) as excinfo:
+        read_catalog(data_copy)
+    errors = "\n".join(excinfo.value.errors)
+    assert "字段 result_type 不能超过 32 个字符（现为 70 个）" in errors
+    assert "字段 name 不能超过 128 个字符" in errors

@@ -7,6 +7,7 @@ the record and the field, in Chinese for the catalog staff who review them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,7 @@ _ITEM_SCALARS: list[tuple[str, type | tuple[type, ...], bool]] = [
     ("needs_confirmation", bool, False),
     ("confirmation_note", str, False),
 ]
+_CHOICE_KEYS = {"item_type", "handling_type", "tongban_scope"}
 ITEM_CONTENT_KEYS = [key for key, _, _ in _ITEM_SCALARS if key != "code"] + ["materials", "fields"]
 
 
@@ -134,6 +136,10 @@ def normalize_item(raw: dict, where: str, refs: "References", errors: list[str])
         errors.append(f"{where}: handling_type 须为 immediate（即办件）或 promised（承诺件）")
     if item["tongban_scope"] not in TONGBAN_SCOPES:
         errors.append(f"{where}: tongban_scope 须为 {sorted(TONGBAN_SCOPES)} 之一")
+    # Fields with a fixed set of values already got a clearer message above.
+    for key, limit in _text_limits()["item"].items():
+        if key not in _CHOICE_KEYS and isinstance(item.get(key), str) and len(item[key]) > limit:
+            errors.append(f"{where}: 字段 {key} 不能超过 {limit} 个字符（现为 {len(item[key])} 个）")
     bad_objects = [o for o in item["service_objects"] if o not in SERVICE_OBJECTS]
     if not item["service_objects"] or bad_objects:
         errors.append(f"{where}: service_objects 须为 {sorted(SERVICE_OBJECTS)} 中的一项或多项")
@@ -183,6 +189,9 @@ def normalize_item(raw: dict, where: str, refs: "References", errors: list[str])
             errors.append(f"{where}: 材料 {material!r} 的 required 须为 true 或 false")
         elif not required and not condition:
             errors.append(f"{where}: 非必需材料 {material!r} 须写明适用情形 condition")
+        for key, value in (("condition", condition), ("note", str(entry.get("note") or "").strip())):
+            if len(value) > _text_limits()["material"][key]:
+                errors.append(f"{where}: 材料 {material!r} 的 {key} 不能超过 {_text_limits()['material'][key]} 个字符")
         item["materials"].append({"material": material, "form": form, "copies": copies, "required": required,
                                   "condition": condition, "note": str(entry.get("note") or "").strip()})
     if not item["materials"]:
@@ -203,9 +212,26 @@ def normalize_item(raw: dict, where: str, refs: "References", errors: list[str])
         required = entry.get("required", True)
         if not isinstance(required, bool):
             errors.append(f"{where}: 字段 {element!r} 的 required 须为 true 或 false")
+        if len(str(entry.get("label") or "").strip()) > _text_limits()["field"]["label"]:
+            errors.append(f"{where}: 字段 {element!r} 的 label 不能超过 {_text_limits()['field']['label']} 个字符")
         item["fields"].append({"element": element, "label": str(entry.get("label") or "").strip(),
                                "required": required})
     return item if len(errors) == before else None
+
+
+@cache
+def _text_limits() -> dict[str, dict[str, int]]:
+    """The models' column lengths, so an over-long value is reported here instead of failing at write time."""
+    from yijianshi.catalog.models import ItemFormField, ItemMaterial, ServiceItem, ServiceItemVersion
+
+    def limits(model, keys):
+        return {key: model._meta.get_field(key).max_length for key in keys
+                if getattr(model._meta.get_field(key), "max_length", None)}
+
+    item = limits(ServiceItemVersion, [k for k, t, _ in _ITEM_SCALARS if t is str and k != "code"])
+    item["code"] = ServiceItem._meta.get_field("code").max_length
+    return {"item": item, "material": limits(ItemMaterial, ["condition", "note"]),
+            "field": limits(ItemFormField, ["label"])}
 
 
 def _empty_of(expected) -> Any:
