@@ -23,7 +23,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 def _setup_django(database_path: Path) -> None:
     sys.path.insert(0, str(BASE_DIR))
     os.environ["DATABASE_URL"] = f"sqlite:///{database_path}"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "yijianshi.settings.dev"
+    # Test settings: its own temporary database and an in-memory job queue, so the run leaves nothing behind.
+    os.environ["DJANGO_SETTINGS_MODULE"] = "yijianshi.settings.test"
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     import django
 

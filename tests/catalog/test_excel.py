@@ -13,11 +13,11 @@ from yijianshi.catalog.excel import (
     ITEMS_SHEET,
     MATERIALS_SHEET,
     RowError,
-    database_references,
     items_export_workbook,
     items_import_workbook,
 )
 from yijianshi.catalog.models import DataElement, Material, ServiceItem, ServiceItemVersion
+from yijianshi.catalog.selectors import catalog_references
 from yijianshi.catalog.services import item_draft_create, item_import_content
 from yijianshi.organizations.models import Department
 
@@ -86,7 +86,7 @@ def sample_items():
     DataElement.objects.create(code="xlsx.phone", name="测试电话", data_type="phone")
     for raw in (PROMISED_ITEM, IMMEDIATE_ITEM):
         errors = []
-        content = normalize_item(raw, "test", database_references(), errors)
+        content = normalize_item(raw, "test", catalog_references(), errors)
         assert not errors
         item_import_content(content)
     return ServiceItem.objects.filter(code__in=["XLSX-001", "XLSX-002"])

@@ -192,3 +192,26 @@ def test_labelled_set_reaches_95_percent_top3_accuracy():
     misses = [row["q"] for row in queries
               if not {(e["kind"], e["code"]) for e in row["expect"]} & set(_top(row["q"]))]
     assert len(misses) <= len(queries) * 0.05, misses
+
+
+@pytest.mark.django_db
+def test_a_catalog_change_queues_the_index_rebuild_instead_of_running_it_in_the_request():
+    from huey.contrib.djhuey import HUEY
+
+    from yijianshi.catalog.signals import catalog_changed
+    from yijianshi.search.models import SearchDocument, SearchIndexState
+
+    SearchIndexState.objects.all().delete()
+    SearchDocument.objects.all().delete()
+    HUEY.immediate = False  # behave like production: enqueue, let a consumer run it
+    try:
+        catalog_changed.send(sender=None)
+        assert SearchDocument.objects.count() == 0
+        assert HUEY.pending_count() == 1
+        job = HUEY.dequeue()
+    finally:
+        HUEY.immediate = True
+    # What the consumer does with it; run in immediate mode so the task keeps this test's connection
+    # (a real consumer closes stale connections first, which would end the test's transaction).
+    HUEY.execute(job)
+    assert SearchDocument.objects.filter(kind="bundle").count() == 25

@@ -28,14 +28,13 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from yijianshi.catalog.datafiles import ITEM_CONTENT_KEYS, SERVICE_OBJECTS, References, normalize_item
 from yijianshi.catalog.models import (
-    DataElement,
     ItemFormField,
     ItemMaterial,
     ItemType,
-    Material,
     ServiceItem,
     ServiceItemVersion,
 )
+from yijianshi.catalog.selectors import catalog_references
 from yijianshi.catalog.services import DraftInProgressError, item_import_content, version_content
 from yijianshi.catalog.signals import catalog_changed
 from yijianshi.organizations.models import Department
@@ -334,15 +333,6 @@ class _ItemRows:
     has_row_errors: bool = False
 
 
-def database_references() -> References:
-    """The codes an imported item may refer to, as they are in the database now."""
-    return References(
-        departments=set(Department.objects.values_list("code", flat=True)),
-        data_elements=set(DataElement.objects.values_list("code", flat=True)),
-        materials=set(Material.objects.values_list("code", flat=True)),
-    )
-
-
 def items_import_workbook(file: str | Path | Any, *, dry_run: bool = False) -> ImportResult:
     """Validate a workbook and, only if every row is valid, publish each changed item in one transaction."""
     result = ImportResult(dry_run=dry_run)
@@ -356,7 +346,7 @@ def items_import_workbook(file: str | Path | Any, *, dry_run: bool = False) -> I
             return result
         sheets[sheet_name] = rows
 
-    refs = database_references()
+    refs = catalog_references()
     departments = {d.name: d.code for d in Department.objects.all()} | {code: code for code in refs.departments}
     items = _convert_item_rows(sheets[ITEMS_SHEET], departments, result)
     _convert_material_rows(sheets[MATERIALS_SHEET], items, result)
@@ -808,7 +798,7 @@ def item_content_problems(code: str, content: dict, refs: References | None = No
                      material_rows=[(n, m["material"]) for n, m in enumerate(content.get("materials", []), 1)],
                      field_rows=[(n, f["element"]) for n, f in enumerate(content.get("fields", []), 1)])
     errors: list[str] = []
-    normalize_item({**content, "code": code}, "#", refs or database_references(), errors)
+    normalize_item({**content, "code": code}, "#", refs or catalog_references(), errors)
     locate = _Locator(rows)
     problems = []
     for error in errors:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch, QuerySet
 
+from yijianshi.catalog.datafiles import References
 from yijianshi.catalog.domain.merge import BundlePlan, FieldSpec, ItemSpec, MaterialSpec, plan_bundle
 from yijianshi.catalog.models import (
     Bundle,
@@ -25,6 +26,15 @@ _VERSION_DETAIL = [
     Prefetch("published_version__form_fields",
              queryset=ItemFormField.objects.select_related("data_element__source_department").order_by("position", "id")),
 ]
+
+
+def catalog_references() -> References:
+    """The codes an item may refer to, as they are in the database now (for validating drafts and imports)."""
+    return References(
+        departments=set(Department.objects.values_list("code", flat=True)),
+        data_elements=set(DataElement.objects.values_list("code", flat=True)),
+        materials=set(Material.objects.values_list("code", flat=True)),
+    )
 
 
 def department_list() -> QuerySet[Department]:

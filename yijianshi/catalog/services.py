@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from yijianshi.catalog.datafiles import ITEM_CONTENT_KEYS, CatalogFiles, References, normalize_item
+from yijianshi.catalog.datafiles import ITEM_CONTENT_KEYS, CatalogFiles, normalize_item
 from yijianshi.catalog.models import (
     Bundle,
     BundleItem,
@@ -21,6 +21,7 @@ from yijianshi.catalog.models import (
     ServiceItem,
     ServiceItemVersion,
 )
+from yijianshi.catalog.selectors import catalog_references
 from yijianshi.catalog.signals import catalog_changed
 from yijianshi.organizations.models import Department, ServicePoint, Town
 
@@ -300,13 +301,8 @@ def item_draft_create(item: ServiceItem) -> ServiceItemVersion:
 
 def item_content_errors(code: str, content: dict) -> list[str]:
     """The data files' rules applied to one item's canonical content, against the database's references."""
-    refs = References(
-        departments=set(Department.objects.values_list("code", flat=True)),
-        data_elements=set(DataElement.objects.values_list("code", flat=True)),
-        materials=set(Material.objects.values_list("code", flat=True)),
-    )
     errors: list[str] = []
-    normalize_item({**content, "code": code}, "事项", refs, errors)
+    normalize_item({**content, "code": code}, "事项", catalog_references(), errors)
     return errors
 
 

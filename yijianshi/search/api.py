@@ -3,7 +3,6 @@
 from typing import Literal
 
 from ninja import Query, Router, Schema
-from ninja.errors import HttpError
 
 from yijianshi.search.selectors import MAX_LIMIT, search
 
@@ -20,7 +19,16 @@ class SearchHitOut(Schema):
     score: float
 
 
-@router.get("", response=list[SearchHitOut], summary="搜索一件事和事项")
+class SearchErrorOut(Schema):
+    message: str  # the platform-wide field for a Chinese explanation naming the parameter
+    detail: str
+
+
+def _invalid(message: str) -> tuple[int, dict]:
+    return 422, {"message": message, "detail": message}
+
+
+@router.get("", response={200: list[SearchHitOut], 422: SearchErrorOut}, summary="搜索一件事和事项")
 def search_catalog(
     request,
     q: str | None = Query(None, description=f"搜索词，1-{MAX_QUERY_LENGTH} 个字符，例如“孩子刚出生要办什么”"),
@@ -28,9 +36,9 @@ def search_catalog(
 ):
     # Checked here rather than by schema constraints so the resident-facing message is in Chinese.
     if q is None or q == "":
-        raise HttpError(422, "请填写搜索词：参数 q 不能为空。")
+        return _invalid("请填写搜索词：参数 q 不能为空。")
     if len(q) > MAX_QUERY_LENGTH:
-        raise HttpError(422, f"搜索词太长：参数 q 最多 {MAX_QUERY_LENGTH} 个字符。")
+        return _invalid(f"搜索词太长：参数 q 最多 {MAX_QUERY_LENGTH} 个字符。")
     if not 1 <= limit <= MAX_LIMIT:
-        raise HttpError(422, f"参数 limit 须在 1 到 {MAX_LIMIT} 之间。")
+        return _invalid(f"参数 limit 须在 1 到 {MAX_LIMIT} 之间。")
     return search(q, limit=limit)

@@ -1,16 +1,9 @@
 """Signal receivers: keep the index in step with the published catalog."""
 
-import logging
-
-from yijianshi.search.services import search_index_rebuild
-
-logger = logging.getLogger(__name__)
+from yijianshi.search.tasks import rebuild_search_index_job
 
 
 def rebuild_index_on_catalog_change(sender, **kwargs):
-    # A catalog load sends one signal per published item plus one for the load; the fingerprint check in
-    # the service turns all but the first into a cheap no-op.
-    try:
-        search_index_rebuild()
-    except Exception:  # the catalog change is already committed; a stale index must not undo the request
-        logger.exception("搜索索引重建失败；可运行 manage.py rebuild_search_index 手动重建")
+    # catalog_changed is sent on commit; the rebuild goes on the queue so the request that published
+    # (an admin publish, an Excel import) does not wait for it, and a failure is retried by the consumer.
+    rebuild_search_index_job()

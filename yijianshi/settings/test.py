@@ -4,3 +4,6 @@ from .dev import *  # noqa: F401,F403
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Jobs run at once, in memory, so a test sees their effect without a consumer process.
+HUEY = {"name": "yijianshi-test", "huey_class": "huey.MemoryHuey", "immediate": True}
