@@ -1,5 +1,7 @@
 """Shared fixtures: the real catalog from data/catalog/ is loaded once into the test database."""
 
+import os
+
 import pytest
 from django.core.management import call_command
 
@@ -22,3 +24,21 @@ def catalog(django_db_blocker):
     """For transactional tests (browser, live server), whose flush empties the database between tests."""
     with django_db_blocker.unblock():
         _ensure_catalog_loaded()
+
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's package; tests never download a browser
+
+
+@pytest.fixture
+def page():
+    """A page in headless Chromium, in Chinese, as a resident or staff member would see it."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    # Playwright's sync API runs an event loop in this thread; the live server's database work is in another.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900}, accept_downloads=True)
+        yield context.new_page()
+        browser.close()
