@@ -6,6 +6,10 @@ from yijianshi.api import api
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    path("oidc/", include("yijianshi.accounts.urls_oidc")),
+    path("staff/", include("yijianshi.accounts.staff_urls")),
+    path("supervision/audit/", include("yijianshi.audit.urls")),
+    path("", include("yijianshi.accounts.urls")),
     path("", include("yijianshi.catalog.urls")),
     path("", include("yijianshi.portal.urls")),
 ]

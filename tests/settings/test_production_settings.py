@@ -1,16 +1,28 @@
 """Production settings refuse development values; checked in a fresh interpreter per case."""
 
+import base64
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 CHECK = "import django; django.setup(); from django.conf import settings; print(settings.DEBUG, settings.SESSION_COOKIE_SECURE)"
 
 
+PRODUCTION_KEYS = {
+    "PII_ENCRYPTION_KEYS": "prod-2026:" + base64.b64encode(b"p" * 32).decode(),
+    "PII_ACTIVE_KEY_ID": "prod-2026",
+    "PII_INDEX_KEY": base64.b64encode(b"i" * 32).decode(),
+    "AUDIT_SIGNING_KEY": base64.b64encode(b"a" * 32).decode(),
+}
+KEY_NAMES = tuple(PRODUCTION_KEYS) + ("AUDIT_VERIFY_KEYS", "AUDIT_SIGNING_KEY_ID")
+
+
 def _start(**env):
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_") and k not in KEY_NAMES}
     environment.update(DJANGO_SETTINGS_MODULE="yijianshi.settings.prod", **env)
     return subprocess.run([sys.executable, "-c", CHECK], cwd=ROOT, env=environment, capture_output=True, text=True)
 
@@ -28,6 +40,23 @@ def test_production_refuses_to_start_without_allowed_hosts():
 
 
 def test_production_starts_with_real_values_and_secure_cookies():
-    result = _start(DJANGO_SECRET_KEY="k" * 64, DJANGO_ALLOWED_HOSTS="zwfw.example")
+    result = _start(DJANGO_SECRET_KEY="k" * 64, DJANGO_ALLOWED_HOSTS="zwfw.example", **PRODUCTION_KEYS)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False True"
+
+
+@pytest.mark.parametrize("missing", sorted(PRODUCTION_KEYS))
+def test_production_refuses_to_start_without_each_personal_data_and_audit_key(missing):
+    keys = {k: v for k, v in PRODUCTION_KEYS.items() if k != missing}
+    result = _start(DJANGO_SECRET_KEY="k" * 64, DJANGO_ALLOWED_HOSTS="zwfw.example", **keys)
+    assert result.returncode != 0
+    assert missing in result.stderr
+
+
+def test_production_refuses_the_development_personal_data_key():
+    from yijianshi.settings.dev import DEV_PII_ENCRYPTION_KEYS
+
+    keys = {**PRODUCTION_KEYS, "PII_ENCRYPTION_KEYS": DEV_PII_ENCRYPTION_KEYS, "PII_ACTIVE_KEY_ID": "dev-1"}
+    result = _start(DJANGO_SECRET_KEY="k" * 64, DJANGO_ALLOWED_HOSTS="zwfw.example", **keys)
+    assert result.returncode != 0
+    assert "development keys are refused" in result.stderr

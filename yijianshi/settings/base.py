@@ -20,6 +20,12 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "huey.contrib.djhuey",
+    "ninja",  # serves Swagger UI from our own static files, not a CDN (the CSP allows only 'self')
+    "axes",
+    "mozilla_django_oidc",
+    "yijianshi.privacy",
+    "yijianshi.audit",
+    "yijianshi.accounts",
     "yijianshi.organizations",
     "yijianshi.catalog",
     "yijianshi.search",
@@ -37,6 +43,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "yijianshi.accounts.middleware.ActingPrincipalMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
 
 ROOT_URLCONF = "yijianshi.urls"
@@ -65,6 +74,10 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
     )
 }
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # Writers take the lock when their transaction begins, so two never deadlock upgrading a read lock
+    # (the web server and the job consumer write concurrently); wait up to 20 s for it.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
 
 CACHE_URL = os.environ.get("CACHE_URL", "")
 if CACHE_URL.startswith("redis://"):
@@ -82,6 +95,83 @@ HUEY = {
        {"huey_class": "huey.SqliteHuey", "filename": str(BASE_DIR / "var" / "huey.sqlite3")}),
     "consumer": {"workers": 2, "worker_type": "thread"},
 }
+
+# --- Identity and sessions -------------------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses before any password check once an identifier is locked
+    "yijianshi.accounts.backends.IdentifierBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/me/"
+LOGOUT_REDIRECT_URL = "/"
+SESSION_COOKIE_AGE = 8 * 3600          # a working day; staff sign in again each morning
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+
+# Lock-out: 5 failures for one identifier lock it for 15 minutes. The identifier is stored as a keyed hash,
+# never as the ID or mobile number typed in.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = 0.25  # hours
+# Per identifier, whatever the address: a resident behind a township's shared NAT must not lock out the whole
+# town, and an attacker rotating addresses must not get more guesses (hence axes.W006 is silenced).
+AXES_LOCKOUT_PARAMETERS = ["username"]
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_USERNAME_CALLABLE = "yijianshi.accounts.lockout.identifier_for_lockout"
+AXES_LOCKOUT_CALLABLE = "yijianshi.accounts.lockout.locked_out_response"
+AXES_RESET_ON_SUCCESS = True
+
+# Content Security Policy: scripts only from our own origin (htmx comes from npm into our static files).
+# Inline style attributes are allowed because the Django admin and Swagger UI set them; no inline scripts.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# Single sign-on with the province's unified identity platform (OpenID Connect, authorization code flow).
+# Off unless OIDC_ENABLED=1; the provider's endpoints and this platform's client credentials come from the
+# environment. A person is matched by the ID number claim, the same blind index as every other look-up.
+OIDC_ENABLED = os.environ.get("OIDC_ENABLED", "") in ("1", "true", "yes")
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_RP_CLIENT_SECRET", "")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = os.environ.get("OIDC_RP_SCOPES", "openid profile")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT", "")
+OIDC_OP_LOGOUT_ENDPOINT = os.environ.get("OIDC_OP_LOGOUT_ENDPOINT", "")
+OIDC_CLAIM_ID_NUMBER = os.environ.get("OIDC_CLAIM_ID_NUMBER", "id_number")
+OIDC_CLAIM_NAME = os.environ.get("OIDC_CLAIM_NAME", "name")
+OIDC_CLAIM_MOBILE = os.environ.get("OIDC_CLAIM_MOBILE", "phone_number")
+if OIDC_ENABLED:
+    AUTHENTICATION_BACKENDS.append("yijianshi.accounts.oidc.ProvinceOIDCBackend")
+
+# --- Personal data and audit keys ----------------------------------------------------------------------------
+# Encryption keys for ID and phone numbers, separate from SECRET_KEY: "key_id:BASE64(32 bytes),..." with the
+# active one named; older ids stay listed after a rotation (then run `manage.py reencrypt_personal_data`).
+PII_ENCRYPTION_KEYS = os.environ.get("PII_ENCRYPTION_KEYS", "")
+PII_ACTIVE_KEY_ID = os.environ.get("PII_ACTIVE_KEY_ID", "")
+PII_INDEX_KEY = os.environ.get("PII_INDEX_KEY", "")  # BASE64(32 bytes), for the blind index; never rotated lightly
+# Ed25519 seed (BASE64, 32 bytes) signing audit checkpoints; earlier public keys as "id:BASE64,..." to verify.
+AUDIT_SIGNING_KEY = os.environ.get("AUDIT_SIGNING_KEY", "")
+AUDIT_SIGNING_KEY_ID = os.environ.get("AUDIT_SIGNING_KEY_ID", "audit-1")
+AUDIT_VERIFY_KEYS = os.environ.get("AUDIT_VERIFY_KEYS", "")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -106,8 +196,6 @@ STATICFILES_DIRS = [
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-LOGIN_URL = "/admin/login/"
-
 # County identity, used in guides and PDFs.
 COUNTY_NAME = "清涧县"
 COUNTY_DIVISION_CODE = "610830"
@@ -122,7 +210,8 @@ SEARCH_DATA_DIR = DATA_DIR / "search"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"mask_personal_data": {"()": "yijianshi.privacy.masking.MaskPersonalDataFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_personal_data"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {name: {"level": "WARNING"} for name in ("jieba", "weasyprint", "fontTools")},
+    "loggers": {name: {"level": "WARNING"} for name in ("jieba", "weasyprint", "fontTools", "axes")},
 }

@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F401,F403
-from .base import ALLOWED_HOSTS, SECRET_KEY
+from .base import ALLOWED_HOSTS, AUDIT_SIGNING_KEY, PII_ACTIVE_KEY_ID, PII_ENCRYPTION_KEYS, PII_INDEX_KEY, SECRET_KEY
 
 if not SECRET_KEY or SECRET_KEY.startswith("django-insecure") or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured(
@@ -12,6 +12,11 @@ if not SECRET_KEY or SECRET_KEY.startswith("django-insecure") or len(SECRET_KEY)
     )
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must list the public host names in production.")
+
+for name, value in (("PII_ENCRYPTION_KEYS", PII_ENCRYPTION_KEYS), ("PII_ACTIVE_KEY_ID", PII_ACTIVE_KEY_ID),
+                    ("PII_INDEX_KEY", PII_INDEX_KEY), ("AUDIT_SIGNING_KEY", AUDIT_SIGNING_KEY)):
+    if not value or "ZGV2LW9ubHkt" in value or value.startswith("dev-"):  # "dev-only-" keys of settings/dev.py
+        raise ImproperlyConfigured(f"{name} must be set to a production key (development keys are refused).")
 
 DEBUG = False
 SESSION_COOKIE_SECURE = True

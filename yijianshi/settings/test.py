@@ -7,3 +7,6 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # Jobs run at once, in memory, so a test sees their effect without a consumer process.
 HUEY = {"name": "yijianshi-test", "huey_class": "huey.MemoryHuey", "immediate": True}
+
+# Lock-out is exercised by its own tests (override_settings); elsewhere Client.login has no request for axes.
+AXES_ENABLED = False

@@ -1,18 +1,26 @@
-"""Demo accounts for a local run. Refuses to run outside DEBUG unless forced, so production never gets them."""
+"""Demo accounts for a local run (data/demo/accounts.yaml). Refuses to run outside DEBUG unless forced, so
+production never gets them. Everything is created through the services, so the audit chain records it."""
 
 import os
 
+import yaml
 from django.conf import settings
-from django.contrib.auth.models import Group, Permission, User
+from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
+
+from yijianshi.accounts.models import Enterprise, Mandate, Person, User
+from yijianshi.accounts.services import (
+    GrantSpec,
+    enterprise_register,
+    resident_sign_up,
+    staff_account_create,
+    system_admin_bootstrap,
+)
+from yijianshi.organizations.models import Department, ServicePoint
 
 CATALOG_ADMIN_GROUP = "事项库管理员"
-# Demo logins; the password can be overridden with DEMO_PASSWORD.
-DEMO_ACCOUNTS = [
-    ("admin", "系统管理员", True),
-    ("catalog", "事项库管理员（县审批局）", False),
-]
 
 
 class Command(BaseCommand):
@@ -24,19 +32,47 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, force: bool, **options):
         if not settings.DEBUG and not force:
-            raise CommandError("演示账号只在开发环境创建；生产环境请用 createsuperuser。")
+            raise CommandError("演示账号只在开发环境创建；生产环境请用 create_system_admin。")
         password = os.environ.get("DEMO_PASSWORD", "Qingjian-demo-2026")
+        data = yaml.safe_load((settings.DATA_DIR / "demo" / "accounts.yaml").read_text(encoding="utf-8"))
         group, _ = Group.objects.get_or_create(name=CATALOG_ADMIN_GROUP)
         group.permissions.set(Permission.objects.filter(content_type__app_label__in=["catalog", "organizations"]))
-        for username, full_name, superuser in DEMO_ACCOUNTS:
-            user, _ = User.objects.get_or_create(username=username)
-            user.first_name = full_name
-            user.is_staff = True
-            user.is_superuser = superuser
-            user.set_password(password)
-            user.save()
-            if not superuser:
-                user.groups.add(group)
-        self.stdout.write("演示账号（管理后台 http://127.0.0.1:8000/admin/）：")
-        for username, full_name, _ in DEMO_ACCOUNTS:
-            self.stdout.write(f"  {full_name}：用户名 {username}  密码 {password}")
+
+        admin = User.objects.filter(username="admin").first()
+        lines = []
+        for row in data["staff"]:
+            grants = [GrantSpec(g["role"], self._department(g.get("department")), self._point(g.get("service_point")))
+                      for g in row["roles"]]
+            if not User.objects.filter(username=row["username"]).exists():
+                common = dict(username=row["username"], name=row["name"], id_number=row["id_number"],
+                              mobile=row["mobile"], password=password)
+                if row.get("superuser"):
+                    admin = system_admin_bootstrap(**common)
+                else:
+                    staff_account_create(user=admin, grants=grants, **common)
+            lines.append(f"  {row['username']:<11} {'、'.join(g.role for g in grants)}")
+        self.stdout.write("工作人员（登录 http://127.0.0.1:8000/accounts/login/ ，管理后台 /admin/）：")
+        self.stdout.write("\n".join(lines))
+
+        self.stdout.write("群众与企业（用身份证号码或手机号登录）：")
+        for row in data["residents"]:
+            person = Person.objects.filter(user__isnull=False, name=row["name"]).first()
+            user = person.user if person else resident_sign_up(
+                name=row["name"], id_number=row["id_number"], mobile=row["mobile"], password=password)
+            company = row.get("enterprise")
+            if company and not Enterprise.objects.filter(credit_code=company["credit_code"]).exists():
+                enterprise_register(user=user, name=company["name"], credit_code=company["credit_code"],
+                                    representative_name=row["name"], representative_id_number=row["id_number"])
+            extra = f"，企业 {company['name']} 的法定代表人" if company else ""
+            self.stdout.write(f"  {row['name']}：{row['id_number']} 或 {row['mobile']}{extra}")
+        self.stdout.write(f"演示密码（全部账号）：{password}")
+        self.stdout.write(f"授权代办示例：请以 张桂兰 登录，在“我的授权”中授权帮办员 周丽。当前有效授权 "
+                          f"{Mandate.objects.filter(status='active', valid_until__gt=timezone.now()).count()} 条。")
+
+    @staticmethod
+    def _department(code):
+        return Department.objects.get(code=code).pk if code else None
+
+    @staticmethod
+    def _point(code):
+        return ServicePoint.objects.get(code=code).pk if code else None
