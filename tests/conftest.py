@@ -75,3 +75,71 @@ def page():
         context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900}, accept_downloads=True)
         yield context.new_page()
         browser.close()
+
+
+# --- People -------------------------------------------------------------------------------------------------
+# Synthetic ID numbers (region 610830, valid check digits); nobody's real number.
+RESIDENT_ID, RELATIVE_ID, REPRESENTATIVE_ID, ADMIN_ID = (
+    "610830194001010096", "610830198307070102", "610830196003030110", "610830198001010019")
+PASSWORD = "Qingjian-test-2026"
+
+
+def make_id_number(birth: str, serial: int) -> str:
+    """A valid synthetic ID number of 清涧县 for a birth date 'YYYYMMDD' and a serial (0-999)."""
+    from stdnum.cn import ric
+
+    base = f"610830{birth}{serial:03d}"
+    return base + ric.calc_check_digit(base + "0")
+
+
+@pytest.fixture
+def system_admin(db):
+    from yijianshi.accounts.services import system_admin_bootstrap
+
+    return system_admin_bootstrap(username="sysadmin", name="王建国", id_number=ADMIN_ID, mobile="13990000001",
+                                  password=PASSWORD)
+
+
+@pytest.fixture
+def make_staff(system_admin):
+    """make_staff("officer1", "department_officer", department="rsj") -> a staff user holding that role."""
+    from yijianshi.accounts.services import GrantSpec, staff_account_create
+    from yijianshi.organizations.models import Department, ServicePoint
+
+    counter = iter(range(100, 999))
+
+    def make(username, *roles, department=None, service_point=None):
+        dept = Department.objects.get(code=department).pk if department else None
+        point = ServicePoint.objects.get(code=service_point).pk if service_point else None
+        serial = next(counter)
+        return staff_account_create(
+            user=system_admin, username=username, name="工作人员", password=PASSWORD,
+            id_number=make_id_number("19900101", serial), mobile=f"1399000{serial:04d}",
+            grants=[GrantSpec(role, dept, point) for role in roles])
+
+    return make
+
+
+@pytest.fixture
+def resident(db):
+    from yijianshi.accounts.services import resident_sign_up
+
+    return resident_sign_up(name="张桂兰", id_number=RESIDENT_ID, mobile="13800000001", password=PASSWORD)
+
+
+@pytest.fixture
+def relative(db):
+    from yijianshi.accounts.services import resident_sign_up
+
+    return resident_sign_up(name="张小军", id_number=RELATIVE_ID, mobile="13800000002", password=PASSWORD)
+
+
+@pytest.fixture
+def representative(db):
+    """马丽, legal representative of 清涧县红枣食品有限公司; the enterprise is representative.enterprise."""
+    from yijianshi.accounts.services import enterprise_register, resident_sign_up
+
+    user = resident_sign_up(name="马丽", id_number=REPRESENTATIVE_ID, mobile="13800000003", password=PASSWORD)
+    user.enterprise = enterprise_register(user=user, name="清涧县红枣食品有限公司", credit_code="91610830MA7QJ0001J",
+                                          representative_name="马丽", representative_id_number=REPRESENTATIVE_ID)
+    return user

@@ -1,8 +1,13 @@
 """The platform's JSON API (OpenAPI at /api/docs). Each app contributes a router; versions live in the path."""
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from ninja import NinjaAPI
-from ninja.errors import ValidationError
+from ninja.errors import AuthenticationError, ValidationError
+
+from yijianshi.accounts.api import router as accounts_router
+from yijianshi.accounts.permissions import NotAllowed
+from yijianshi.accounts.services import InvalidInput
+from yijianshi.audit.api import router as audit_router
 
 from yijianshi.catalog.api import router as catalog_router
 from yijianshi.search.api import router as search_router
@@ -10,7 +15,11 @@ from yijianshi.search.api import router as search_router
 api = NinjaAPI(
     title="清涧县“高效办成一件事”政务服务平台 API",
     version="1",
-    description="事项库、一件事、搜索等接口。错误响应的 message 字段为中文说明。",
+    description=(
+        "事项库、一件事、搜索、身份与授权、审计等接口。错误响应的 message 字段为中文说明。\n\n"
+        "认证：本平台页面使用登录会话（写操作需 CSRF 令牌）；其他系统使用 `Authorization: Bearer <令牌>`，"
+        "令牌由系统管理员在“工作人员管理”中为对接系统账号签发。"
+    ),
     docs_url="/docs",
     openapi_url="/openapi.json",
     urls_namespace="api",
@@ -52,5 +61,29 @@ def _describe(error: dict) -> str:
     return error.get("msg", "不合法")
 
 
+@api.exception_handler(InvalidInput)
+def invalid_input(request: HttpRequest, exc: InvalidInput):
+    return api.create_response(request, {"message": exc.message, "field": exc.field}, status=400)
+
+
+@api.exception_handler(NotAllowed)
+def not_allowed(request: HttpRequest, exc: NotAllowed):
+    return api.create_response(request, {"message": exc.message}, status=403)
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404):
+    # The same answer for "does not exist" and "not yours", so ids cannot be probed.
+    return api.create_response(request, {"message": "未找到，或您无权查看"}, status=404)
+
+
+@api.exception_handler(AuthenticationError)
+def not_authenticated(request: HttpRequest, exc: AuthenticationError):
+    return api.create_response(request, {"message": "请先登录，或在 Authorization 请求头中提供有效的访问令牌"},
+                               status=401)
+
+
 api.add_router("/v1", catalog_router)
+api.add_router("/v1", accounts_router)
+api.add_router("/v1/audit", audit_router)
 api.add_router("/v1/search", search_router)

@@ -44,10 +44,9 @@ def audit_record(*, action: str, object_type: str, object_id: Any = "", actor=No
     with transaction.atomic():
         # Locking the head serialises appenders on PostgreSQL; SQLite runs writers one at a time anyway
         # (transactions begin IMMEDIATE, see settings), so the chain can never fork.
-        head = ChainHead.objects.select_for_update().filter(pk=1).first()
-        if head is None:
-            head = ChainHead.objects.create(pk=1, seq=0, hash=GENESIS_HASH)
-            head = ChainHead.objects.select_for_update().get(pk=1)
+        # The first append creates the head; racing first appenders must not fail, hence ignore_conflicts.
+        ChainHead.objects.bulk_create([ChainHead(pk=1, seq=0, hash=GENESIS_HASH)], ignore_conflicts=True)
+        head = ChainHead.objects.select_for_update().get(pk=1)
         is_user = actor is not None and getattr(actor, "is_authenticated", False)
         fields = {
             "seq": head.seq + 1,

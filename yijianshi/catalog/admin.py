@@ -225,7 +225,7 @@ class ServiceItemAdmin(admin.ModelAdmin):
         drafts = []
         for item in queryset:
             try:
-                drafts.append(item_draft_create(item))
+                drafts.append(item_draft_create(item, actor=request.user))
             except FrozenVersionError as exc:  # raised when there is no published version to copy
                 self.message_user(request, f"{item.code}：{exc}", messages.ERROR)
         if len(drafts) == 1:
@@ -251,7 +251,7 @@ class ServiceItemAdmin(admin.ModelAdmin):
             raise PermissionDenied
         item = get_object_or_404(ServiceItem, pk=item_id)
         try:
-            draft = item_draft_create(item)
+            draft = item_draft_create(item, actor=request.user)
         except FrozenVersionError as exc:  # raised when there is no published version to copy
             self.message_user(request, str(exc), messages.ERROR)
             return HttpResponseRedirect(reverse("admin:catalog_serviceitem_change", args=[item_id]))
@@ -275,7 +275,8 @@ class ServiceItemAdmin(admin.ModelAdmin):
         form = ItemsImportForm(request.POST or None, request.FILES or None)
         result = None
         if request.method == "POST" and form.is_valid():
-            result = items_import_workbook(form.cleaned_data["file"], dry_run=form.cleaned_data["check_only"])
+            result = items_import_workbook(form.cleaned_data["file"], dry_run=form.cleaned_data["check_only"],
+                                           actor=request.user)
             if result.ok and not result.dry_run:
                 self.message_user(request, f"导入完成：{result.summary()}", messages.SUCCESS)
         context = {
@@ -478,7 +479,7 @@ class ServiceItemVersionAdmin(admin.ModelAdmin):
             return False
         try:
             # The service applies the data files' rules; the admin only words a refusal by element and row.
-            item_version_publish(version)
+            item_version_publish(version, actor=request.user)
         except InvalidItemContent:
             for problem in item_content_problems(version.item.code, version_content(version)):
                 self.message_user(request, f"{version.item.code} v{version.version} 未发布：{problem}",

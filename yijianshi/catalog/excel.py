@@ -333,7 +333,7 @@ class _ItemRows:
     has_row_errors: bool = False
 
 
-def items_import_workbook(file: str | Path | Any, *, dry_run: bool = False) -> ImportResult:
+def items_import_workbook(file: str | Path | Any, *, dry_run: bool = False, actor=None) -> ImportResult:
     """Validate a workbook and, only if every row is valid, publish each changed item in one transaction."""
     result = ImportResult(dry_run=dry_run)
     workbook = _open_workbook(file, result)
@@ -366,7 +366,7 @@ def items_import_workbook(file: str | Path | Any, *, dry_run: bool = False) -> I
     try:
         with transaction.atomic():
             for content in changed:
-                item_import_content(content, notify=False)
+                item_import_content(content, notify=False, actor=actor)
             if changed:
                 transaction.on_commit(lambda: catalog_changed.send(sender=items_import_workbook))
     except (IntegrityError, DraftInProgressError):

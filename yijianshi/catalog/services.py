@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from yijianshi.audit.services import audit_record
 from yijianshi.catalog.datafiles import ITEM_CONTENT_KEYS, CatalogFiles, normalize_item
 from yijianshi.catalog.models import (
     Bundle,
@@ -96,7 +97,7 @@ def _upsert(model, lookup: dict, values: dict, report: LoadReport, kind: str, la
 
 
 @transaction.atomic
-def catalog_load(files: CatalogFiles) -> LoadReport:
+def catalog_load(files: CatalogFiles, actor=None) -> LoadReport:
     """Bring the database in line with the validated data files. Idempotent: a second run changes nothing."""
     report = LoadReport()
     departments = {}
@@ -128,6 +129,9 @@ def catalog_load(files: CatalogFiles) -> LoadReport:
         _load_bundle(row, departments, items, report)
 
     if report.changed:
+        audit_record(action="catalog.load", object_type="catalog", actor=actor, reason="从数据文件装载事项库",
+                     after={kind: {outcome: len(names) for outcome, names in outcomes.items() if names}
+                            for kind, outcomes in report.changes.items()})
         transaction.on_commit(lambda: catalog_changed.send(sender=catalog_load))
     return report
 
@@ -262,7 +266,8 @@ def _transition(version: ServiceItemVersion, target: str) -> None:
 
 
 @transaction.atomic
-def item_version_publish(version: ServiceItemVersion, notify: bool = True, validate: bool = True) -> ServiceItemVersion:
+def item_version_publish(version: ServiceItemVersion, notify: bool = True, validate: bool = True,
+                         actor=None) -> ServiceItemVersion:
     """Publish a draft: it becomes the item's current version and the previous one is archived.
 
     The draft must satisfy the same rules as the data files. `notify=False` lets a bulk caller send one
@@ -282,13 +287,16 @@ def item_version_publish(version: ServiceItemVersion, notify: bool = True, valid
     _transition(version, Status.PUBLISHED)
     item.published_version = version
     item.save(update_fields=["published_version"])
+    audit_record(action="catalog.item_publish", object_type="catalog.serviceitem", object_id=item.code, actor=actor,
+                 before={"version": previous.version if previous else None},
+                 after={"version": version.version, "name": version.name})
     if notify:
         transaction.on_commit(lambda: catalog_changed.send(sender=item_version_publish))
     return version
 
 
 @transaction.atomic
-def item_draft_create(item: ServiceItem) -> ServiceItemVersion:
+def item_draft_create(item: ServiceItem, actor=None) -> ServiceItemVersion:
     """Start editing an item: a draft copy of its published version (or the existing draft)."""
     item = ServiceItem.objects.select_for_update().get(pk=item.pk)
     draft = item.versions.filter(status=Status.DRAFT).first()
@@ -296,7 +304,10 @@ def item_draft_create(item: ServiceItem) -> ServiceItemVersion:
         return draft
     if item.published_version is None:
         raise FrozenVersionError(f"{item.code} 没有已发布版本可以复制。")
-    return _create_version(item, version_content(item.published_version))
+    draft = _create_version(item, version_content(item.published_version))
+    audit_record(action="catalog.item_draft", object_type="catalog.serviceitem", object_id=item.code, actor=actor,
+                 after={"version": draft.version})
+    return draft
 
 
 def item_content_errors(code: str, content: dict) -> list[str]:
@@ -306,11 +317,11 @@ def item_content_errors(code: str, content: dict) -> list[str]:
     return errors
 
 
-def item_import_content(content: dict, notify: bool = True) -> tuple[ServiceItemVersion, bool]:
+def item_import_content(content: dict, notify: bool = True, actor=None) -> tuple[ServiceItemVersion, bool]:
     """Publish `content` (canonical, validated) as the item's next version unless it is unchanged."""
     item, _ = ServiceItem.objects.get_or_create(code=content["code"])
     wanted = {key: content[key] for key in ITEM_CONTENT_KEYS}
     if item.published_version is not None and version_content(item.published_version) == wanted:
         return item.published_version, False
     # Callers validate the whole workbook or file before importing any item.
-    return item_version_publish(_create_version(item, wanted), notify=notify, validate=False), True
+    return item_version_publish(_create_version(item, wanted), notify=notify, validate=False, actor=actor), True
