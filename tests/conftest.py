@@ -59,6 +59,15 @@ def _audit_append_only_triggers(request, django_db_blocker):
             remove_append_only_triggers(connection)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache, as a process would after a deploy."""
+    from django.core.cache import cache
+
+    yield
+    cache.clear()
+
+
 CHROMIUM = "/usr/bin/chromium"  # Debian's package; tests never download a browser
 
 

@@ -87,10 +87,12 @@ def test_session_writes_need_the_csrf_token(resident):
     assert not Mandate.objects.exists()
 
 
-def test_a_system_calls_the_audit_api_with_a_bearer_token(make_staff, resident):
-    supervisor = make_staff("supervisor1", "supervisor")
-    _, secret = services.api_token_issue(user=services.User.objects.get(username="sysadmin"), owner=supervisor,
-                                         name="市级效能监督平台")
+def test_a_system_calls_the_audit_api_with_a_bearer_token(system_admin, resident):
+    from yijianshi.accounts.system_accounts import system_account_create
+
+    city = system_account_create(user=system_admin, username="city-supervision", name="市级效能监督平台")
+    services.staff_roles_set(user=system_admin, staff=city, grants=[services.GrantSpec("supervisor")])
+    _, secret = services.api_token_issue(user=system_admin, owner=city, name="审计日志对接")
     response = Client().get(f"/api/v1/audit/events?subject_party_id={resident.person.pk}",
                             HTTP_AUTHORIZATION=f"Bearer {secret}")
     assert response.status_code == 200

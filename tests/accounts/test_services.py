@@ -255,9 +255,14 @@ def test_log_out_everywhere_changes_the_session_hash(resident):
 
 
 def test_an_api_token_authenticates_until_revoked_and_only_its_hash_is_stored(system_admin):
-    token, secret = services.api_token_issue(user=system_admin, owner=system_admin, name="12345 热线系统")
+    from yijianshi.accounts.system_accounts import system_account_create
+
+    hotline_system = system_account_create(user=system_admin, username="hotline-12345", name="12345 热线系统")
+    token, secret = services.api_token_issue(user=system_admin, owner=hotline_system, name="工单对接")
     assert secret not in (token.secret_hash, token.prefix) and secret.startswith(token.prefix)
-    assert services.api_token_authenticate(secret) == system_admin
+    assert services.api_token_authenticate(secret) == hotline_system
     services.api_token_revoke(user=system_admin, token=token)
+    with pytest.raises(InvalidInput, match="只能为对接系统账号签发"):
+        services.api_token_issue(user=system_admin, owner=system_admin, name="个人令牌")
     assert services.api_token_authenticate(secret) is None
     assert services.api_token_authenticate("qjt_guess") is None

@@ -132,3 +132,15 @@ def test_checkpoints_are_only_made_when_the_chain_moved(chain):
     assert checkpoint_create() is None
     audit_record(action="test.write", object_type="test.thing")
     assert checkpoint_create().seq == chain[-1].seq + 1
+
+
+def test_every_verification_run_is_kept_with_its_result(chain):
+    from yijianshi.audit.models import VerificationRun
+    from yijianshi.audit.services import verification_run
+
+    assert verification_run().ok
+    _raw("UPDATE audit_auditevent SET reason = %s WHERE seq = %s", ["改过的事由", chain[0].seq])
+    _verify_fails()  # the command records its run too
+    runs = list(VerificationRun.objects.all())
+    assert [r.ok for r in runs] == [False, True]
+    assert runs[0].broken_seq == chain[0].seq and runs[0].ran_by == "系统"

@@ -273,8 +273,9 @@ def mandate_grant(*, user, principal: Party, agent_name: str = "", agent_id_numb
             agent = person_ensure(name=agent_name, id_number=agent_id_number, actor=user, principal=principal,
                                   reason="授权代办：登记受托人")
         except InvalidInput as exc:
-            raise InvalidInput("agent_" + exc.field, exc.message.replace("姓名", "受托人姓名", 1)
-                               .replace("身份证号码", "受托人身份证号码", 1)) from None
+            label = {"name": "姓名", "id_number": "身份证号码"}[exc.field]
+            raise InvalidInput("agent_" + exc.field, "受托人" + exc.message if exc.message.startswith(label)
+                               else exc.message) from None
     if agent.pk == principal.pk:
         raise InvalidInput("agent_id_number", "受托人：不能授权给自己")
     now = timezone.now()
@@ -517,6 +518,9 @@ def _token_hash(secret: str) -> str:
 def api_token_issue(*, user, owner: User, name: str, days: int = 365) -> tuple[ApiToken, str]:
     """A new bearer token for ``owner`` (usually a system account). The secret is returned once, never stored."""
     require_permission(user, "staff.manage")
+    if owner.kind != User.Kind.SYSTEM:
+        # People sign in on pages (with lock-out and log-out everywhere); bearer tokens are for machines.
+        raise InvalidInput("owner", "接口令牌：只能为对接系统账号签发")
     name = (name or "").strip()
     if not name:
         raise InvalidInput("name", "用途：必填")

@@ -60,3 +60,22 @@ class Checkpoint(models.Model):
 
     def statement(self) -> bytes:
         return f"yijianshi-audit-checkpoint|{self.seq}|{self.head_hash}|{self.signed_at.isoformat()}".encode()
+
+
+class VerificationRun(models.Model):
+    """One run of the chain verifier (nightly job, command or a supervisor's 立即校验), kept as history so a
+    supervisor sees when the chain was last known intact and who checked it."""
+
+    ran_at = models.DateTimeField("校验时间")
+    ran_by = models.CharField("操作人", max_length=150)
+    ok = models.BooleanField("完整")
+    head_seq = models.BigIntegerField("校验时链头序号")
+    events_checked = models.BigIntegerField("核对事件数")
+    checkpoints_checked = models.IntegerField("核对检查点数")
+    broken_seq = models.BigIntegerField("断裂位置", null=True)
+    broken_reason = models.TextField("断裂原因", blank=True)
+    problems = models.JSONField("其他问题", default=list)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "审计链校验记录"
+        ordering = ["-ran_at", "-pk"]

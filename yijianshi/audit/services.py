@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from yijianshi.audit.chain import GENESIS_HASH, event_hash
-from yijianshi.audit.models import AuditEvent, ChainHead, Checkpoint
+from yijianshi.audit.models import AuditEvent, ChainHead, Checkpoint, VerificationRun
 
 SYSTEM_LABEL = "系统"
 
@@ -118,3 +118,17 @@ def checkpoint_create() -> Checkpoint | None:
         checkpoint.signature = base64.b64encode(key.private.sign(checkpoint.statement())).decode("ascii")
         checkpoint.save()
         return checkpoint
+
+
+def verification_run(*, actor=None) -> VerificationRun:
+    """Verify the whole chain now and keep the result (the head as it was when the run started)."""
+    from yijianshi.audit.selectors import chain_verify  # the selector module imports this one
+
+    head = ChainHead.objects.filter(pk=1).first()
+    result = chain_verify()
+    is_user = actor is not None and getattr(actor, "is_authenticated", False)
+    return VerificationRun.objects.create(
+        ran_at=timezone.now(), ran_by=actor.get_username() if is_user else SYSTEM_LABEL, ok=result.ok,
+        head_seq=head.seq if head else 0, events_checked=result.events_checked,
+        checkpoints_checked=result.checkpoints_checked, broken_seq=result.broken.seq if result.broken else None,
+        broken_reason=result.broken.reason if result.broken else "", problems=list(result.problems))

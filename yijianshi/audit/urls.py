@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from yijianshi.audit import views
 
 app_name = "audit"
-urlpatterns = []
+
+urlpatterns = [
+    path("", views.events, name="events"),
+    path("verify/", views.verify, name="verify"),
+]

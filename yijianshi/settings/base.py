@@ -60,6 +60,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "yijianshi.accounts.context_processors.workbench",
             ],
         },
     },
@@ -159,6 +160,12 @@ OIDC_OP_LOGOUT_ENDPOINT = os.environ.get("OIDC_OP_LOGOUT_ENDPOINT", "")
 OIDC_CLAIM_ID_NUMBER = os.environ.get("OIDC_CLAIM_ID_NUMBER", "id_number")
 OIDC_CLAIM_NAME = os.environ.get("OIDC_CLAIM_NAME", "name")
 OIDC_CLAIM_MOBILE = os.environ.get("OIDC_CLAIM_MOBILE", "phone_number")
+OIDC_OP_ISSUER = os.environ.get("OIDC_OP_ISSUER", "")  # when set, the ID token's "iss" must equal it
+OIDC_TIMEOUT = float(os.environ.get("OIDC_TIMEOUT", "10"))  # seconds; the library waits forever by default
+OIDC_AUTHENTICATION_CALLBACK_URL = "oidc:callback"  # our routes are namespaced (accounts/urls_oidc.py)
+# The SSO callback carries no identifier: without this, axes would pool every failed callback in one bucket and
+# five failures anywhere would lock single sign-on for everyone (see accounts/oidc.py).
+AXES_WHITELIST_CALLABLE = "yijianshi.accounts.oidc.axes_exempt_sso_callback"
 if OIDC_ENABLED:
     AUTHENTICATION_BACKENDS.append("yijianshi.accounts.oidc.ProvinceOIDCBackend")
 
