@@ -266,3 +266,14 @@ def test_an_api_token_authenticates_until_revoked_and_only_its_hash_is_stored(sy
         services.api_token_issue(user=system_admin, owner=system_admin, name="个人令牌")
     assert services.api_token_authenticate(secret) is None
     assert services.api_token_authenticate("qjt_guess") is None
+
+
+def test_a_lookup_shows_masked_data_but_is_still_on_the_record(make_staff, resident):
+    clerk = make_staff("clerk4", "window_clerk", service_point="county-hall")
+    assert services.person_lookup(user=clerk, mobile="13800000001") == [resident.person]
+    event = _last_event("personal_data.read")
+    assert event.actor_user_id == clerk.pk and event.subject_party_id == resident.person.pk
+    with pytest.raises(InvalidInput, match="身份证号码：校验位不正确"):
+        services.person_lookup(user=clerk, id_number="610830194001010097")
+    with pytest.raises(NotAllowed):
+        services.person_lookup(user=resident, id_number=RESIDENT_ID)

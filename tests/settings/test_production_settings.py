@@ -21,10 +21,10 @@ PRODUCTION_KEYS = {
 KEY_NAMES = tuple(PRODUCTION_KEYS) + ("AUDIT_VERIFY_KEYS", "AUDIT_SIGNING_KEY_ID")
 
 
-def _start(**env):
+def _start(check=CHECK, **env):
     environment = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_") and k not in KEY_NAMES}
     environment.update(DJANGO_SETTINGS_MODULE="yijianshi.settings.prod", **env)
-    return subprocess.run([sys.executable, "-c", CHECK], cwd=ROOT, env=environment, capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-c", check], cwd=ROOT, env=environment, capture_output=True, text=True)
 
 
 def test_production_refuses_to_start_with_the_development_secret():
@@ -60,3 +60,12 @@ def test_production_refuses_the_development_personal_data_key():
     result = _start(DJANGO_SECRET_KEY="k" * 64, DJANGO_ALLOWED_HOSTS="zwfw.example", **keys)
     assert result.returncode != 0
     assert "development keys are refused" in result.stderr
+
+
+def test_production_hashes_passwords_with_argon2_and_keeps_sessions_to_https_and_scripts_to_our_origin():
+    check = ("import django; django.setup(); from django.conf import settings; "
+             "print(settings.PASSWORD_HASHERS[0].rsplit('.', 1)[1], settings.CSRF_COOKIE_SECURE, "
+             "settings.SESSION_COOKIE_HTTPONLY, settings.CONTENT_SECURITY_POLICY['DIRECTIVES']['script-src'])")
+    result = _start(check, DJANGO_SECRET_KEY="k" * 64, DJANGO_ALLOWED_HOSTS="zwfw.example", **PRODUCTION_KEYS)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "Argon2PasswordHasher True True [\"'self'\"]"

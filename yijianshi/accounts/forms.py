@@ -9,6 +9,13 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
 
+def form_error_from(form: forms.Form, exc, aliases: dict[str, str] | None = None) -> None:
+    """Put a service's InvalidInput next to the field it names, or above the form when the form has no such
+    field (the message names the field either way). ``aliases`` maps a service's field to the form's."""
+    field = (aliases or {}).get(exc.field, exc.field)
+    form.add_error(field if field in form.fields else None, exc.message)
+
+
 def _text(label: str, *, max_length: int, required: bool = True, autocomplete: str = "off", **attrs) -> forms.CharField:
     return forms.CharField(
         label=label, max_length=max_length, required=required,

@@ -52,3 +52,15 @@ def staff_list(*, user) -> QuerySet[User]:
     require_permission(user, "staff.manage")
     return (User.objects.exclude(kind=User.Kind.PUBLIC).select_related("person")
             .prefetch_related("role_grants__department", "role_grants__service_point").order_by("username"))
+
+
+def enterprise_by_credit_code(credit_code: str) -> Enterprise | None:
+    """Exact match on a validated code (credit codes are public, stored in clear)."""
+    return Enterprise.objects.filter(credit_code=credit_code).first()
+
+
+def persons_by_mobile(mobile: str, limit: int = 20) -> list[Person]:
+    """Everyone registered with this (validated) mobile; a family may share one."""
+    from yijianshi.accounts.services import mobile_index
+
+    return list(Person.objects.filter(mobile_index=mobile_index(mobile)).order_by("pk")[:limit])

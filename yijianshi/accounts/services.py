@@ -383,6 +383,25 @@ def person_update_mobile(*, context: ActingContext, mobile: str) -> Person:
     return person
 
 
+def person_lookup(*, user, id_number: str = "", mobile: str = "") -> list[Person]:
+    """Staff find a resident by exact ID number or mobile. Only masked data is shown, but who looked whom up
+    is still a read of someone else's data, so each person found is audited."""
+    require_permission(user, "person.lookup", message="您的角色不能查询群众信息")
+    from yijianshi.accounts import selectors
+
+    try:
+        if id_number:
+            persons = [p for p in [person_find(parse_id_number(id_number).value)] if p is not None]
+        else:
+            persons = selectors.persons_by_mobile(parse_mobile(mobile))
+    except IdentityError as exc:
+        raise _invalid_from(exc) from None
+    with transaction.atomic():
+        for person in persons:
+            audit_read(actor=user, subject=person, fields=["masked"], purpose="群众信息查询（仅显示脱敏信息）")
+    return persons
+
+
 def person_reveal(*, user, person: Person, field: str, purpose: str) -> str:
     """A full ID or mobile number of someone else, for a stated purpose; the read is audited."""
     if field not in ("id_number", "mobile"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from yijianshi.accounts.roles import Role
-from yijianshi.accounts.services import GrantSpec, InvalidInput
+from yijianshi.accounts.services import GrantSpec
 from yijianshi.organizations.models import Department, ServicePoint
 
 
@@ -15,12 +15,6 @@ def _text(label: str, max_length: int, *, must: bool = False, **attrs) -> forms.
                            error_messages={"required": f"{label}：必填",
                                            "max_length": f"{label}：不能超过 {max_length} 个字符"},
                            widget=forms.TextInput(attrs=attrs))
-
-
-def apply_invalid_input(form: forms.Form, exc: InvalidInput) -> None:
-    """Put a service's complaint next to the field it names, or above the form when the form lacks that field
-    (the message itself names the field either way)."""
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
 # --- Staff accounts ------------------------------------------------------------------------------------------

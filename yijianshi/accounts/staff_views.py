@@ -19,7 +19,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from yijianshi.accounts import selectors, services
-from yijianshi.accounts.identity import IdentityError, parse_credit_code, parse_id_number, parse_mobile
+from yijianshi.accounts.forms import form_error_from
+from yijianshi.accounts.identity import IdentityError, parse_credit_code
 from yijianshi.accounts.models import ApiToken, Enterprise, Mandate, Person, User
 from yijianshi.accounts.permissions import NotAllowed, has_permission
 from yijianshi.accounts.services import InvalidInput
@@ -34,7 +35,6 @@ from yijianshi.accounts.staff_forms import (
     StaffFilterForm,
     SystemAccountForm,
     TokenIssueForm,
-    apply_invalid_input,
     grant_formset,
     grant_specs,
     grants_initial,
@@ -128,7 +128,7 @@ def staff_create(request):
             user=request.user, username=data["username"], name=data["name"], id_number=data["id_number"],
             mobile=data["mobile"], password=data["password"], grants=grant_specs(grants))
     except InvalidInput as exc:
-        apply_invalid_input(form, exc)
+        form_error_from(form, exc)
         return _create_response(request, form, grants, status=400)
     messages.success(request, f"已创建工作人员账号 {staff.username}。请将初始密码当面告知本人。")
     return redirect("staff:detail", user_id=staff.pk)
@@ -147,7 +147,7 @@ def system_account_new(request):
         try:
             system = system_account_create(user=request.user, **form.cleaned_data)
         except InvalidInput as exc:
-            apply_invalid_input(form, exc)
+            form_error_from(form, exc)
         else:
             messages.success(request, f"已创建对接系统账号 {system.username}，可在下方签发接口令牌。")
             return redirect("staff:detail", user_id=system.pk)
@@ -193,7 +193,7 @@ def staff_roles(request, user_id: int):
         services.staff_roles_set(user=request.user, staff=staff, grants=grant_specs(grants),
                                  reason=roles_form.cleaned_data["reason"])
     except InvalidInput as exc:
-        apply_invalid_input(roles_form, exc)
+        form_error_from(roles_form, exc)
         return _detail_response(request, staff, grants=grants, roles_form=roles_form, status=400)
     messages.success(request, "角色已更新。")
     return redirect("staff:detail", user_id=staff.pk)
@@ -209,7 +209,7 @@ def staff_set_active(request, user_id: int):
             services.staff_account_set_active(user=request.user, staff=staff, active=form.cleaned_data["active"],
                                               reason=form.cleaned_data["reason"])
         except InvalidInput as exc:
-            apply_invalid_input(form, exc)
+            form_error_from(form, exc)
         else:
             done = "已启用" if staff.is_active else "已停用，其所有登录会话和接口令牌均已失效"
             messages.success(request, f"账号 {staff.username} {done}。")
@@ -231,7 +231,7 @@ def token_issue(request, user_id: int):
             token, secret = services.api_token_issue(user=request.user, owner=staff, name=form.cleaned_data["name"],
                                                      days=form.cleaned_data["days"] or 365)
         except InvalidInput as exc:
-            apply_invalid_input(form, exc)
+            form_error_from(form, exc)
         else:
             # The one and only time the secret exists outside the caller's hands: this response, not cached.
             return staff_render(request, "staff/token_issued.html", {"staff": staff, "token": token,
@@ -264,7 +264,7 @@ def enterprise_search(request):
             form.add_error("credit_code", exc.message)
             status = 400
         else:
-            enterprise = Enterprise.objects.filter(credit_code=code).first()
+            enterprise = selectors.enterprise_by_credit_code(code)
             if enterprise is not None:
                 return redirect("staff:enterprise-detail", enterprise_id=enterprise.pk)
     return staff_render(request, "staff/enterprise_search.html", {"form": form, "searched": searched},
@@ -297,7 +297,7 @@ def enterprise_detail(request, enterprise_id: int):
         voided = services.enterprise_change_legal_representative(user=request.user, enterprise=enterprise,
                                                                  **form.cleaned_data)
     except InvalidInput as exc:
-        apply_invalid_input(form, exc)
+        form_error_from(form, exc)
         return _enterprise_response(request, enterprise, form, status=400)
     messages.success(request, f"法定代表人已变更。该企业原有的 {voided} 条有效授权已全部失效，授权管理员已清空，"
                               "由新的法定代表人重新授权。")
@@ -348,15 +348,10 @@ def person_lookup(request):
         return _lookup_response(request, form, status=400)
     data = form.cleaned_data
     try:
-        if data["id_number"]:
-            parse_id_number(data["id_number"])  # a typo deserves its own message, not "not found"
-            person = services.person_find(data["id_number"])
-            persons = [person] if person else []
-        else:
-            mobile = parse_mobile(data["mobile"])
-            persons = list(Person.objects.filter(mobile_index=services.mobile_index(mobile)).order_by("pk")[:20])
-    except IdentityError as exc:
-        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        # A typo gets its own message (naming the field), not "not found".
+        persons = services.person_lookup(user=request.user, id_number=data["id_number"], mobile=data["mobile"])
+    except InvalidInput as exc:
+        form_error_from(form, exc)
         return _lookup_response(request, form, status=400)
     return _lookup_response(request, form, persons, searched=True)
 
@@ -375,7 +370,7 @@ def person_reveal(request, person_id: int):
             value = services.person_reveal(user=request.user, person=person, field=field,
                                            purpose=form.cleaned_data["purpose"])
         except InvalidInput as exc:
-            apply_invalid_input(form, exc)
+            form_error_from(form, exc)
         else:
             return _lookup_response(request, lookup, [person], searched=True, revealed={person.pk: {field: value}})
     return _lookup_response(request, lookup, [person], searched=True, status=400,

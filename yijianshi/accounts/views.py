@@ -27,6 +27,7 @@ from yijianshi.accounts.forms import (
     MandateGrantForm,
     RevokeForm,
     SignUpForm,
+    form_error_from,
 )
 from yijianshi.accounts.middleware import SESSION_KEY
 from yijianshi.accounts.models import Enterprise, Mandate, Party, Person
@@ -38,12 +39,6 @@ from yijianshi.catalog.models import Bundle
 
 PASSWORD_BACKEND = "yijianshi.accounts.backends.IdentifierBackend"
 PROFILE_READ_PURPOSE = "依授权代办查看"
-
-
-def form_error_from(form, exc: InvalidInput, aliases: dict[str, str] | None = None) -> None:
-    """Put a service's complaint next to the field it names (or above the form if the form has no such field)."""
-    field = (aliases or {}).get(exc.field, exc.field)
-    form.add_error(field if field in form.fields else None, exc.message)
 
 
 def _own_person(request) -> Person | None:
