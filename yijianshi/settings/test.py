@@ -10,3 +10,7 @@ HUEY = {"name": "yijianshi-test", "huey_class": "huey.MemoryHuey", "immediate": 
 
 # Lock-out is exercised by its own tests (override_settings); elsewhere Client.login has no request for axes.
 AXES_ENABLED = False
+
+# Live-server and worker threads must not keep connections past their request: PostgreSQL would refuse to drop
+# the test database at the end while one lingers.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
