@@ -27,7 +27,10 @@ INSTALLED_APPS = [
     "yijianshi.audit",
     "yijianshi.accounts",
     "yijianshi.organizations",
+    "yijianshi.workdays",
     "yijianshi.catalog",
+    "yijianshi.notifications",
+    "yijianshi.cases",
     "yijianshi.search",
     "yijianshi.portal",
 ]
@@ -207,6 +210,19 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 COUNTY_NAME = "清涧县"
 COUNTY_DIVISION_CODE = "610830"
 SITE_TITLE = "清涧县“高效办成一件事”政务服务平台"
+# Uploaded materials live outside the web root, named by their SHA-256, served only through permission checks.
+UPLOAD_ROOT = Path(os.environ.get("UPLOAD_ROOT", str(BASE_DIR / "var" / "uploads")))
+# Notifications: SMS through "console" (development) or "http" (the province's SMS platform); e-mail through
+# Django's EMAIL_BACKEND (console unless EMAIL_URL-style settings are given in production).
+NOTIFICATION_SMS_GATEWAY = os.environ.get("NOTIFICATION_SMS_GATEWAY", "console")
+NOTIFICATION_SMS_URL = os.environ.get("NOTIFICATION_SMS_URL", "")
+NOTIFICATION_SMS_TOKEN = os.environ.get("NOTIFICATION_SMS_TOKEN", "")
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@qingjian.gov.cn")
+# 差评整改 deadline in working days.
+RECTIFICATION_WORKING_DAYS = int(os.environ.get("RECTIFICATION_WORKING_DAYS", "15"))
+
 # Public base URL printed into PDF guides (QR code to the online guide).
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 

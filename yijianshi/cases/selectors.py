@@ -1,0 +1,125 @@
+"""Reads about cases: an applicant's own cases, a department's queue, one case's status and timeline."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from yijianshi.accounts.permissions import departments_with, has_permission
+from yijianshi.accounts.services import ActingContext
+from yijianshi.cases.models import Case, CaseEvent, Task
+
+
+def cases_of(context: ActingContext) -> QuerySet[Case]:
+    """The principal's cases (what an applicant, or their agent, sees)."""
+    return (Case.objects.filter(applicant=context.principal).select_related("bundle")
+            .order_by("-submitted_at"))
+
+
+def case_for_applicant(context: ActingContext, number: str) -> Case:
+    case = cases_of(context).filter(number=number).first()
+    if case is None:
+        raise Http404("没有这个办件")
+    return case
+
+
+def staff_may_see(user, case: Case) -> bool:
+    """Window clerks and supervisors see every case; department staff see the cases they have a task in."""
+    if has_permission(user, "case.accept") or has_permission(user, "supervision.view"):
+        return True
+    departments = departments_with(user, "task.process")
+    return bool(departments) and (case.bundle.lead_department_id in departments
+                                  or case.tasks.filter(department_id__in=departments).exists())
+
+
+def case_for_staff(user, number: str) -> Case:
+    case = Case.objects.select_related("bundle", "applicant").filter(number=number).first()
+    if case is None or not staff_may_see(user, case):
+        raise Http404("没有这个办件，或您无权查看")
+    return case
+
+
+def prereview_queue(user) -> QuerySet[Case]:
+    """Cases waiting for pre-review: all of them for window clerks, the lead department's for its officers."""
+    waiting = Case.objects.filter(status=Case.Status.SUBMITTED).select_related("bundle").order_by("submitted_at")
+    if has_permission(user, "case.accept"):
+        return waiting
+    return waiting.filter(bundle__lead_department_id__in=departments_with(user, "task.process"))
+
+
+def task_queue(user, status: str | None = None) -> QuerySet[Task]:
+    """Only the tasks of the user's own departments (a department officer sees nothing else)."""
+    tasks = (Task.objects.filter(department_id__in=departments_with(user, "task.process"))
+             .select_related("case", "case__bundle", "item_version", "department", "claimed_by")
+             .order_by("due_date", "pk"))
+    if status:
+        tasks = tasks.filter(status=status)
+    else:
+        tasks = tasks.filter(status__in=[Task.Status.READY, Task.Status.CLAIMED, Task.Status.RETURNED])
+    return tasks
+
+
+def task_for_staff(user, task_id: int) -> Task:
+    task = (Task.objects.select_related("case", "case__bundle", "item_version", "department", "claimed_by")
+            .filter(pk=task_id, department_id__in=departments_with(user, "task.process")).first())
+    if task is None:
+        raise Http404("没有这个任务，或不属于您的部门")
+    return task
+
+
+def timeline(case: Case, *, internal: bool) -> list[CaseEvent]:
+    events = case.events.select_related("task__item_version", "actor")
+    return list(events if internal else events.filter(internal=False))
+
+
+@dataclass
+class TaskView:
+    task: Task
+    prerequisites: list[str]
+    inputs: dict  # output data of the prerequisites: what flows into this task
+
+
+def task_inputs(task: Task) -> dict:
+    data = {}
+    for prerequisite in task.prerequisites.filter(status=Task.Status.APPROVED):
+        data.update(prerequisite.output_data or {})
+    return data
+
+
+def case_form_data(case: Case) -> dict:
+    return json.loads(case.form_data or "{}")
+
+
+def case_status(case: Case, *, internal: bool = False) -> dict:
+    """Everything a status page or the API shows: the case, each department's progress, the timeline."""
+    tasks = case.tasks.select_related("item_version", "department").prefetch_related("prerequisites__item_version")
+    return {
+        "number": case.number,
+        "bundle": {"code": case.bundle.code, "name": case.bundle.name},
+        "status": case.status,
+        "status_label": case.get_status_display(),
+        "channel": case.channel,
+        "submitted_at": case.submitted_at,
+        "due_date": case.due_date,
+        "legal_due_date": case.legal_due_date,
+        "alert_level": case.alert_level,
+        "delivery_method": case.delivery_method,
+        "situation": case.situation,
+        "tasks": [{
+            "id": t.pk, "item_code": t.item_version.item.code, "item_name": t.item_version.name, "department": t.department.name,
+            "status": t.status, "status_label": t.get_status_display(), "due_date": t.due_date,
+            "after": [p.item_version.name for p in t.prerequisites.all()], "result": t.result,
+            "result_revoked": t.result_revoked, "opinion": t.opinion,
+        } for t in tasks],
+        "open_notices": [{"id": n.pk, "problems": n.problems, "issued_at": n.issued_at}
+                         for n in case.notices.filter(resolved_at__isnull=True)],
+        "commitments": [{"id": c.pk, "kind": c.kind, "status": c.status, "due_date": c.due_date,
+                         "materials": c.materials, "items": c.items} for c in case.commitments.all()],
+        "rating": ({"level": case.rating.level, "label": case.rating.get_level_display()}
+                   if hasattr(case, "rating") else None),
+        "timeline": [{"at": e.at, "kind": e.kind, "message": e.message, "internal": e.internal}
+                     for e in timeline(case, internal=internal)],
+    }
