@@ -337,6 +337,7 @@ def case_correct(*, context: ActingContext, case: Case, form_data: dict | None =
                  materials: dict | None = None) -> Case:
     """The applicant answers the one-time notice: replaced materials and form values; the clock restarts."""
     _require_applicant(context, case)
+    case = Case.objects.select_for_update().get(pk=case.pk)
     notices = list(case.notices.filter(resolved_at__isnull=True))
     if not notices:
         raise Conflict("该办件没有待补正的告知")
@@ -467,6 +468,8 @@ def task_refuse(*, user, task: Task, opinion: str, legal_basis: str) -> Task:
 
 def _cancel_dependants(task: Task, *, actor) -> None:
     for dependant in task.dependants.exclude(status__in=TASK_ENDED):
+        if Task.objects.filter(pk=dependant.pk, status__in=TASK_ENDED).exists():
+            continue  # already cancelled through another prerequisite, earlier in this walk
         _task_to(dependant, T.CANCELLED, actor=actor, kind="task_cancelled",
                  message=f"前置事项“{task.item_version.name}”未获许可，“{dependant.item_version.name}”不再办理")
         _cancel_dependants(dependant, actor=actor)
@@ -582,6 +585,7 @@ def _breach(commitment: Commitment, *, actor, description: str, revoke=()) -> No
 def case_rate(*, context: ActingContext, case: Case, level: int, comment: str = "") -> Rating:
     """好差评 after completion, once. 不满意 / 非常不满意 open a rectification task for the lead department."""
     _require_applicant(context, case)
+    case = Case.objects.select_for_update().get(pk=case.pk)  # the caller's copy may predate completion
     if case.status not in (S.COMPLETED, S.DELIVERED):
         raise Conflict("办结后才能评价")
     if level not in Rating.Level.values:
