@@ -14,6 +14,13 @@ from typing import Any
 import yaml
 
 from yijianshi.catalog.domain.graph import CycleError, topological_stages
+from yijianshi.catalog.domain.situation import (
+    ItemRef,
+    MaterialRef,
+    Questionnaire,
+    QuestionnaireError,
+    questionnaire_problems,
+)
 
 ITEM_TYPES = {"01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "20"}
 HANDLING_TYPES = {"immediate", "promised"}
@@ -81,6 +88,26 @@ class CatalogFiles:
     materials: list[dict] = field(default_factory=list)
     items: list[dict] = field(default_factory=list)
     bundles: list[dict] = field(default_factory=list)
+    situations: dict[str, Questionnaire] = field(default_factory=dict)   # bundle code -> 情形引导
+
+    def item_refs(self, bundle_code: str) -> list[ItemRef]:
+        """A bundle's sub-items as the situation evaluator sees them, in bundle order."""
+        bundle = next((b for b in self.bundles if b.get("code") == bundle_code), None)
+        if bundle is None:
+            raise KeyError(bundle_code)
+        return _item_refs(bundle, {item["code"]: item for item in self.items})
+
+
+def _item_refs(bundle: dict, items: dict[str, dict]) -> list[ItemRef]:
+    rows = [row for row in bundle.get("items") or [] if row.get("item") in items]
+    codes = {row["item"] for row in rows}
+    return [
+        ItemRef(code=row["item"], name=items[row["item"]]["name"],
+                after=tuple(p for p in row.get("after") or [] if p in codes),
+                deficiency_allowed=items[row["item"]]["deficiency_allowed"],
+                materials=tuple(MaterialRef(m["material"], m["required"]) for m in items[row["item"]]["materials"]))
+        for row in rows
+    ]
 
 
 def _load_yaml(path: Path, errors: list[str]) -> dict:
@@ -360,9 +387,41 @@ def read_catalog(directory: Path) -> CatalogFiles:
             errors.append(f"{where}: 前后置关系存在循环（{exc}）")
         files.bundles.append(bundle)
 
+    _read_situations(directory / "situations", files, refs, errors)
+
     if errors:
         raise CatalogDataError(errors)
     return files
+
+
+def _read_situations(directory: Path, files: CatalogFiles, refs: "References", errors: list[str]) -> None:
+    """One questionnaire (情形引导) per bundle, in situations/<bundle code>.yaml; bundles without one ask nothing."""
+    bundles = {bundle.get("code"): bundle for bundle in files.bundles}
+    items = {item["code"]: item for item in files.items}
+    for path in _yaml_files(directory):
+        where = f"situations/{path.name}"
+        content = _load_yaml(path, errors)
+        if not content:
+            continue
+        bundle = bundles.get(path.stem)
+        if bundle is None:
+            errors.append(f"{where}: 文件名须为一件事编码，没有编码为 {path.stem!r} 的一件事")
+            continue
+        if content.get("bundle") != path.stem:
+            errors.append(f"{where}: bundle 须与文件名一致，应为 {path.stem!r}，实际为 {content.get('bundle')!r}")
+            continue
+        try:
+            questionnaire = Questionnaire.from_dict(content)
+        except QuestionnaireError as exc:
+            errors.extend(f"{where} {error}" for error in exc.errors)
+            continue
+        try:
+            problems = questionnaire_problems(questionnaire, _item_refs(bundle, items), refs.materials)
+        except CycleError:
+            continue  # the bundle's own cycle is reported already
+        errors.extend(f"{where} {problem}" for problem in problems)
+        if not problems:
+            files.situations[path.stem] = questionnaire
 
 
 def reference_sets(files: CatalogFiles) -> References:

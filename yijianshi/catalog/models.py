@@ -290,6 +290,9 @@ class Bundle(models.Model):
     aliases = models.JSONField("俗称/别名", default=list, blank=True)
     corrections = models.JSONField("对附件的更正", default=list, blank=True)
     needs_confirmation = models.BooleanField("待部门确认", default=True)
+    # Validated canonical form of data/catalog/situations/<code>.yaml (see catalog.domain.situation);
+    # empty when the bundle asks nothing and every sub-item applies.
+    questionnaire = models.JSONField("情形引导", default=dict, blank=True)
 
     class Meta:
         ordering = ["number"]

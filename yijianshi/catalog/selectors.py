@@ -8,6 +8,7 @@ from django.db.models import Prefetch, QuerySet
 
 from yijianshi.catalog.datafiles import References
 from yijianshi.catalog.domain.merge import BundlePlan, FieldSpec, ItemSpec, MaterialSpec, plan_bundle
+from yijianshi.catalog.domain.situation import ItemRef, MaterialRef, Questionnaire
 from yijianshi.catalog.models import (
     Bundle,
     BundleItem,
@@ -65,6 +66,27 @@ def bundle_get(code: str) -> Bundle | None:
         .filter(code=code)
         .first()
     )
+
+
+def bundle_questionnaire(bundle: Bundle) -> Questionnaire:
+    """The bundle's situation questionnaire (情形引导); an empty one, where every sub-item applies, if it has none."""
+    if not bundle.questionnaire:
+        return Questionnaire(bundle=bundle.code)
+    return Questionnaire.from_dict(bundle.questionnaire)
+
+
+def bundle_item_refs(bundle: Bundle) -> list[ItemRef]:
+    """The bundle's sub-items for the situation evaluator, from a bundle fetched by bundle_get (no extra queries)."""
+    rows = list(bundle.bundle_items.all())
+    codes_by_pk = {row.pk: row.item.code for row in rows}
+    return [
+        ItemRef(code=row.item.code, name=row.item.published_version.name,
+                after=tuple(codes_by_pk[p.pk] for p in row.prerequisites.all()),
+                deficiency_allowed=row.item.published_version.deficiency_allowed,
+                materials=tuple(MaterialRef(m.material.code, m.required)
+                                for m in row.item.published_version.materials.all()))
+        for row in rows
+    ]
 
 
 def item_list() -> QuerySet[ServiceItem]:

@@ -126,7 +126,8 @@ def catalog_load(files: CatalogFiles, actor=None) -> LoadReport:
     items = {row["code"]: _load_item(row, departments, report) for row in files.items}
 
     for row in files.bundles:
-        _load_bundle(row, departments, items, report)
+        questionnaire = files.situations.get(row["code"])
+        _load_bundle(row, departments, items, report, questionnaire.to_dict() if questionnaire else {})
 
     if report.changed:
         audit_record(action="catalog.load", object_type="catalog", actor=actor, reason="从数据文件装载事项库",
@@ -211,13 +212,13 @@ def _create_version(item: ServiceItem, content: dict, departments: dict | None =
     return version
 
 
-def _load_bundle(row: dict, departments: dict, items: dict, report: LoadReport) -> None:
+def _load_bundle(row: dict, departments: dict, items: dict, report: LoadReport, questionnaire: dict) -> None:
     bundle = _upsert(
         Bundle, {"code": row["code"]},
         {"number": row["number"], "name": row["name"], "source_name": row["source_name"], "tier": row["tier"],
          "subject": row["subject"], "lead_department": departments[row["lead"]], "summary": row["summary"],
          "aliases": row.get("aliases", []), "corrections": row.get("corrections", []),
-         "needs_confirmation": row.get("needs_confirmation", True)},
+         "needs_confirmation": row.get("needs_confirmation", True), "questionnaire": questionnaire},
         report, "一件事", row["name"])
     existing = {bi.item.code: bi for bi in bundle.bundle_items.select_related("item").prefetch_related("prerequisites__item")}
     wanted_codes = [r["item"] for r in row["items"]]
