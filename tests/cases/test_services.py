@@ -287,3 +287,13 @@ def test_a_failed_post_verification_of_a_commitment_is_a_credit_record_and_revok
     task.refresh_from_db()
     assert task.result_revoked
     assert CreditRecord.objects.get().party_id == representative.enterprise.pk
+
+
+def test_the_application_form_and_commitment_letter_are_never_uploads():
+    from yijianshi.catalog.models import Bundle
+    from yijianshi.cases import plan
+
+    for bundle in Bundle.objects.all():
+        rows, outcome = plan.situation_outcome(bundle, {})
+        needs = plan.material_needs(rows, set(outcome.included), outcome.materials_excluded)
+        assert not set(needs) & plan.PLATFORM_GENERATED, bundle.code

@@ -60,15 +60,20 @@ def form_rules(rows: list[BundleItem], included: set[str]) -> list[FieldRule]:
     return list(rules.values())
 
 
+# Materials the platform produces itself: the application form is the merged form the applicant fills in and
+# confirms, the commitment letter is generated from the commitment they sign. Nobody uploads them.
+PLATFORM_GENERATED = {"application-form", "commitment-letter"}
+
+
 def material_needs(rows, included: set[str], excluded_materials) -> dict[str, dict]:
-    """material code -> {id, name, required, items}: each material once for the whole bundle."""
+    """material code -> {id, name, required, items}: each material once for the whole bundle, to upload."""
     needs: dict[str, dict] = {}
     for row in rows:
         if row.item.code not in included:
             continue
         version = row.item.published_version
         for m in version.materials.all():
-            if m.material.code in excluded_materials:
+            if m.material.code in excluded_materials or m.material.code in PLATFORM_GENERATED:
                 continue
             entry = needs.setdefault(m.material.code, {"id": m.material_id, "name": m.material.name,
                                                        "required": False, "items": []})
