@@ -25,6 +25,8 @@ class CasePlan:
     deferred: list[str] = field(default_factory=list)
     commitment_items: list[str] = field(default_factory=list)
     material_ids: dict = field(default_factory=dict)
+    material_names: dict = field(default_factory=dict)
+    item_names: dict = field(default_factory=dict)
     promised_days: int = 0
     legal_days: int = 0
     errors: dict = field(default_factory=dict)       # field -> Chinese message naming it
@@ -90,6 +92,7 @@ def plan_case(bundle: Bundle, answers: dict, form_data: dict, materials: dict, d
         plan.errors[f"answers.{question}"] = message
     included = set(outcome.included)
     plan.included = [row.item.code for row in rows if row.item.code in included]
+    plan.item_names = {row.item.code: row.item.published_version.name for row in rows}
     plan.situation = {"included": plan.included, "excluded": list(outcome.excluded), "reasons": dict(outcome.reasons)}
     clean, errors = clean_form(form_rules(rows, included), form_data or {})
     plan.form_data = clean
@@ -98,6 +101,7 @@ def plan_case(bundle: Bundle, answers: dict, form_data: dict, materials: dict, d
     needs = material_needs(rows, included, outcome.materials_excluded)
     tolerable = _tolerable(bundle, rows, included, needs)
     plan.material_ids = {code: need["id"] for code, need in needs.items()}
+    plan.material_names = {code: need["name"] for code, need in needs.items()}
     file_ids = set(StoredFile.objects.filter(pk__in=[v for v in (materials or {}).values()
                                                      if isinstance(v, int)]).values_list("pk", flat=True))
     for code, file_id in (materials or {}).items():
@@ -183,5 +187,6 @@ def commitment_letter(case: Case, plan: CasePlan, kind: str) -> str:
     from django.template.loader import render_to_string
 
     return render_to_string("cases/commitment_letter.txt", {
-        "case": case, "kind": kind, "deferred": [(c, plan.material_ids.get(c)) for c in plan.deferred],
-        "items": plan.commitment_items, "applicant": case.applicant.display_name})
+        "case": case, "kind": kind, "deferred": [plan.material_names.get(c, c) for c in plan.deferred],
+        "items": [name for code, name in plan.item_names.items() if code in plan.commitment_items],
+        "applicant": case.applicant.display_name})

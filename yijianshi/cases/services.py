@@ -61,6 +61,11 @@ TASK_TRANSITIONS: dict[str, set[str]] = {
     T.CANCELLED: set(),
 }
 TASK_ENDED = {T.APPROVED, T.REFUSED, T.CANCELLED}
+# How a refused move is worded: "不能受理", not the target state's label.
+_VERBS = {S.ACCEPTED: "受理", S.CORRECTION_REQUESTED: "发出补正告知", S.REFUSED: "不予受理", S.WITHDRAWN: "撤回",
+          S.SUBMITTED: "提交补正", S.COMPLETED: "办结", S.DELIVERED: "出件",
+          T.READY: "开始办理", T.CLAIMED: "认领", T.APPROVED: "办结", T.RETURNED: "退回补正", T.REFUSED: "不予许可",
+          T.CANCELLED: "取消"}
 DEFICIENCY_DAYS = 5  # working days to supply a material accepted under 容缺
 COMMITMENT_CHECK_DAYS = 20  # working days for the department's post-verification of a 告知承诺
 
@@ -93,7 +98,7 @@ def _audit(action, case, actor, *, task=None, reason="", before=None, after=None
 def _case_to(case: Case, target: str, *, actor, message: str, kind: str, reason: str = "") -> Case:
     locked = Case.objects.select_for_update().get(pk=case.pk)
     if target not in CASE_TRANSITIONS[locked.status]:
-        raise Conflict(f"办件当前为“{locked.get_status_display()}”，不能{Case.Status(target).label}")
+        raise Conflict(f"办件当前为“{locked.get_status_display()}”，不能{_VERBS[target]}")
     before = locked.status
     locked.status = target
     locked.save(update_fields=["status"])
@@ -106,7 +111,7 @@ def _task_to(task: Task, target: str, *, actor, message: str, kind: str, interna
     locked = Task.objects.select_for_update().select_related("case", "item_version").get(pk=task.pk)
     if target not in TASK_TRANSITIONS[locked.status]:
         who = f"（{locked.claimed_by.first_name or locked.claimed_by.username}）" if locked.claimed_by else ""
-        raise Conflict(f"任务当前为“{locked.get_status_display()}”{who}，不能{Task.Status(target).label}")
+        raise Conflict(f"任务当前为“{locked.get_status_display()}”{who}，不能{_VERBS[target]}")
     before = locked.status
     locked.status = target
     locked.save(update_fields=["status"])
@@ -213,8 +218,8 @@ def case_submit_at_window(*, clerk: User, applicant_name: str, applicant_id_numb
     """一窗受理: a clerk applies for a walk-in resident after checking their ID card."""
     require_permission(clerk, "case.accept", message="只有综合窗口人员可以代群众提交申请")
     person = person_ensure(name=applicant_name, id_number=applicant_id_number, actor=clerk, reason="窗口受理")
-    context = ActingContext(user=clerk, actor=getattr(clerk, "person", None) or person, principal=person,
-                            mandate=None)
+    # The applicant is present in person: not a mandate case, even when the clerk's account has a Person.
+    context = ActingContext(user=clerk, actor=person, principal=person, mandate=None)
     return case_submit(context=context, submission=submission, idempotency_key=idempotency_key,
                        channel=Case.Channel.WINDOW)
 
@@ -296,6 +301,7 @@ def _start(task: Task, *, actor=None) -> None:
     task = _task_to(task, T.READY, actor=actor, kind="task_ready",
                     message=f"{task.department.name}：“{task.item_version.name}”开始办理")
     Task.objects.filter(pk=task.pk).update(started_on=_today())
+    _refresh_deadlines(task.case)  # a task started after its prerequisites gets its due date now
     transaction.on_commit(lambda: notify(_officers(task.department_id), subject="新的待办任务",
                                          body=f"{task.case.number}“{task.item_version.name}”待办理。",
                                          link=f"/tasks/{task.pk}/"))
