@@ -297,3 +297,23 @@ def test_the_application_form_and_commitment_letter_are_never_uploads():
         rows, outcome = plan.situation_outcome(bundle, {})
         needs = plan.material_needs(rows, set(outcome.included), outcome.materials_excluded)
         assert not set(needs) & plan.PLATFORM_GENERATED, bundle.code
+
+
+def test_the_lead_department_closes_a_rectification_with_its_call_back(resident, clerk, officers, make_staff):
+    case = _apply(resident)
+    services.case_accept(user=clerk, case=case)
+    while ready := list(case.tasks.filter(status=Task.Status.READY).select_related("department")):
+        for task in ready:
+            _finish(task, officers)
+    services.case_rate(context=acting_context(resident), case=case, level=2, comment="材料要求前后不一致")
+    rectification = RectificationTask.objects.get()
+    lead = officers(case.bundle.lead_department.code)
+    with pytest.raises(NotAllowed):
+        services.rectification_close(user=officers("gaj"), rectification=rectification, response="x" * 20)
+    with pytest.raises(InvalidInput, match="整改及回访情况"):
+        services.rectification_close(user=lead, rectification=rectification, response="已整改")
+    services.rectification_close(user=lead, rectification=rectification,
+                                 response="已统一窗口材料清单，12月2日电话回访申请人，表示认可")
+    rectification.refresh_from_db()
+    assert rectification.status == RectificationTask.Status.DONE
+    assert case.events.filter(kind="rectified").exists()

@@ -45,6 +45,8 @@ PAGE_SIZE = 50
 
 # The staff workbench's sections; each is shown only to those holding its permission.
 SECTIONS = [
+    ("window", "综合窗口", "case.accept", "cases:window"),
+    ("tasks", "部门待办", "task.process", "cases:tasks"),
     ("staff", "工作人员管理", "staff.manage", "staff:list"),
     ("enterprises", "法定代表人变更", "enterprise.change_representative", "staff:enterprise-search"),
     ("persons", "群众信息查询", "person.lookup", "staff:person-lookup"),

@@ -147,3 +147,12 @@ def prefill(context: ActingContext, elements: list[str]) -> dict:
     values = {k: v for k, v in earlier.items() if k in wanted}
     values.update({k: v for k, v in known.items() if k in wanted and v})
     return values
+
+
+def rectifications_for(user):
+    """Open 差评整改 of the user's departments, oldest deadline first."""
+    from yijianshi.cases.models import RectificationTask
+
+    return (RectificationTask.objects.filter(department_id__in=departments_with(user, "task.process"),
+                                             status=RectificationTask.Status.OPEN)
+            .select_related("rating__case__bundle", "department").order_by("due_date"))

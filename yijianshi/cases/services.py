@@ -614,7 +614,7 @@ def case_rate(*, context: ActingContext, case: Case, level: int, comment: str = 
         transaction.on_commit(lambda: notify(leaders, subject="差评整改",
                                              body=f"{case.number} 收到“{Rating.Level(level).label}”评价，请在 "
                                                   f"{rectification.due_date:%Y-%m-%d} 前整改并回访。",
-                                             link=f"/tasks/rectifications/{rectification.pk}/"))
+                                             link="/tasks/#rectifications"))
     return rating
 
 
@@ -661,3 +661,22 @@ def deadline_sweep(today=None) -> dict[str, int]:
             _breach(commitment, actor=None, description=f"容缺受理承诺的材料未在 {commitment.due_date} 前补交")
         changed["breached"] += 1
     return changed
+
+
+@transaction.atomic
+def rectification_close(*, user, rectification: RectificationTask, response: str) -> RectificationTask:
+    """The department reports what it changed and how it called the applicant back; closes the rectification."""
+    if not has_permission(user, "task.process", rectification.department):
+        raise NotAllowed(f"只有{rectification.department.name}可以办理该整改")
+    response = (response or "").strip()
+    if len(response) < 10:
+        raise InvalidInput("response", "整改及回访情况：必填，至少 10 个字（整改措施、回访时间和申请人意见）")
+    locked = RectificationTask.objects.select_for_update().select_related("rating__case").get(pk=rectification.pk)
+    if locked.status != RectificationTask.Status.OPEN:
+        raise Conflict("该整改已办结")
+    RectificationTask.objects.filter(pk=locked.pk).update(status=RectificationTask.Status.DONE, response=response,
+                                                          closed_at=timezone.now())
+    case = locked.rating.case
+    _event(case, "rectified", f"{locked.department.name}完成差评整改并回访：{response}", actor=user)
+    _audit("case.rectification_close", case, user, reason=response[:200])
+    return RectificationTask.objects.get(pk=locked.pk)

@@ -35,6 +35,7 @@ urlpatterns = [
     path("window/cases/<str:number>/deliver/", views.window_deliver, name="window-deliver"),
     # 部门待办
     path("tasks/", views.task_list, name="tasks"),
+    path("tasks/rectifications/<int:pk>/close/", views.rectification_close, name="rectification-close"),
     path("tasks/<int:task_id>/", views.task_detail, name="task"),
     path("tasks/<int:task_id>/claim/", views.task_claim, name="task-claim"),
     path("tasks/<int:task_id>/approve/", views.task_approve, name="task-approve"),

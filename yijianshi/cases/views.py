@@ -767,22 +767,10 @@ def material_download(request, number: str, material_id: int):
 
 # --- staff: shared ---------------------------------------------------------------------------------------------------
 
-def _staff_nav(user, section: str) -> list[dict]:
-    from yijianshi.accounts.staff_views import SECTIONS
-
-    nav = []
-    if has_permission(user, "case.accept"):
-        nav.append(("window", "综合窗口", reverse("cases:window")))
-    if has_permission(user, "task.process"):
-        nav.append(("tasks", "部门待办", reverse("cases:tasks")))
-    nav += [(key, label, reverse(url_name)) for key, label, permission, url_name in SECTIONS
-            if has_permission(user, permission)]
-    return [{"label": label, "url": url, "current": key == section} for key, label, url in nav]
-
-
 def staff_render(request, template: str, context: dict, *, section: str, status: int = 200):
-    return render(request, template, {**context, "staff_nav": _staff_nav(request.user, section),
-                                      "section": section}, status=status)
+    from yijianshi.accounts.staff_views import staff_render as workbench_render
+
+    return workbench_render(request, template, context, section=section, status=status)
 
 
 def staff_page(*permissions, section: str):
@@ -998,7 +986,22 @@ def task_list(request):
         request.user, "case.accept") else []
     return staff_render(request, "cases/task_list.html", {
         "tasks": tasks, "filters": TASK_FILTERS, "status": status, "prereview": prereview,
+        "rectifications": list(selectors.rectifications_for(request.user)),
     }, section="tasks")
+
+
+@require_POST
+@staff_page("task.process", section="tasks")
+def rectification_close(request, pk: int):
+    rectification = get_object_or_404(selectors.rectifications_for(request.user), pk=pk)
+    try:
+        services.rectification_close(user=request.user, rectification=rectification,
+                                     response=request.POST.get("response", ""))
+    except InvalidInput as exc:
+        messages.error(request, exc.message)
+        return redirect(reverse("cases:tasks") + "#rectifications")
+    messages.success(request, "差评整改已办结。")
+    return redirect("cases:tasks")
 
 
 def _task_targets(task: Task) -> tuple[set, set, dict]:
