@@ -38,6 +38,8 @@ STAFF_MANAGERS = {"system_admin"}
 AUDIT_READERS = {"supervisor", "system_admin"}
 LOOKUP = {"window_clerk", "helper", "department_officer", "department_leader", "supervisor"}
 REVEAL = {"window_clerk", "department_officer", "department_leader", "supervisor"}
+# Who may open a resident's case documents: she, the window, and the supervisors (no 县人社局 task in newborn).
+CASE_VIEWERS = {"resident", "window_clerk", "supervisor"}
 
 
 @dataclass
@@ -49,6 +51,9 @@ class Route:
     data: dict = field(default_factory=dict)
     api: bool = False
     public_only: bool = False  # expensive public pages (PDFs): checked for the anonymous and one resident
+    # Statuses that still mean "let in" for an allowed actor: a form the matrix does not fill (uploads, problem
+    # lists) answers 400 and a case in another state 409. The flows themselves are tested in tests/cases.
+    also_ok: tuple = ()
 
     @property
     def id(self) -> str:
@@ -131,19 +136,126 @@ ROUTES = [
     R("oidc/authenticate/", "GET", "/oidc/authenticate/", set()),
     R("oidc/callback/", "GET", "/oidc/callback/", set()),
     R("oidc/logout/", "POST", "/oidc/logout/", set()),
+    # 办件: the applicant's own cases (the helper has a mandate but is not acting for her in these sessions)
+    R("apply/<slug:code>/", "GET", "/apply/newborn/", SIGNED_IN),
+    R("apply/<slug:code>/<slug:token>/applicant/", "GET", "/apply/newborn/{token_hex}/applicant/", SIGNED_IN),
+    R("apply/<slug:code>/<slug:token>/situation/", "GET", "/apply/newborn/{token_hex}/situation/", SIGNED_IN),
+    R("apply/<slug:code>/<slug:token>/form/", "GET", "/apply/newborn/{token_hex}/form/", SIGNED_IN),
+    R("apply/<slug:code>/<slug:token>/materials/", "GET", "/apply/newborn/{token_hex}/materials/", SIGNED_IN),
+    R("apply/<slug:code>/<slug:token>/confirm/", "GET", "/apply/newborn/{token_hex}/confirm/", SIGNED_IN),
+    R("cases/", "GET", "/cases/", PEOPLE),
+    R("cases/<str:number>/", "GET", "/cases/{case_new}/", {"resident"}),
+    R("cases/<str:number>/receipt/", "GET", "/cases/{case_new}/receipt/", {"resident"}),
+    R("cases/<str:number>/receipt.pdf", "GET", "/cases/{case_new}/receipt.pdf", CASE_VIEWERS),
+    R("cases/<str:number>/correct/", "POST", "/cases/{case_notice}/correct/", {"resident"}, also_ok=(400,)),
+    R("cases/<str:number>/notices/<int:notice_id>.pdf", "GET", "/cases/{case_notice}/notices/{notice}.pdf",
+      CASE_VIEWERS),
+    R("cases/<str:number>/rate/", "POST", "/cases/{case_done}/rate/", {"resident"}, data={"level": "5"}),
+    R("cases/<str:number>/withdraw/", "POST", "/cases/{case_new}/withdraw/", {"resident"}, data={"reason": "不办了"}),
+    R("cases/<str:number>/commitments/<int:commitment_id>/fulfil/", "POST",
+      "/cases/{case_deferred}/commitments/{deficiency}/fulfil/", {"resident"}, also_ok=(400,)),
+    R("cases/<str:number>/commitments/<int:commitment_id>.pdf", "GET",
+      "/cases/{case_deferred}/commitments/{deficiency}.pdf", CASE_VIEWERS),
+    R("cases/<str:number>/materials/<int:material_id>/", "GET", "/cases/{case_new}/materials/{material}/",
+      CASE_VIEWERS),
+    # 综合窗口 (the lead department of newborn is 县卫健局, which none of the actors belongs to)
+    R("window/", "GET", "/window/", {"window_clerk", "department_officer", "department_leader"}),
+    R("window/apply/", "GET", "/window/apply/", {"window_clerk"}),
+    R("window/cases/<str:number>/", "GET", "/window/cases/{case_new}/", {"window_clerk"}),
+    R("window/cases/<str:number>/accept/", "POST", "/window/cases/{case_new}/accept/", {"window_clerk"}),
+    R("window/cases/<str:number>/notice/", "POST", "/window/cases/{case_new}/notice/", {"window_clerk"},
+      data={"other-0": "身份证复印件不清晰"}),
+    R("window/cases/<str:number>/refuse/", "POST", "/window/cases/{case_new}/refuse/", {"window_clerk"},
+      data={"reason": "不属于本县管辖", "legal_basis": "《行政许可法》第三十二条"}),
+    R("window/cases/<str:number>/deliver/", "POST", "/window/cases/{case_pickup}/deliver/", {"window_clerk"},
+      data={"note": "本人签收"}),
+    # 部门待办: 县人社局's officer and leader, on 县人社局's tasks
+    R("tasks/", "GET", "/tasks/", {"department_officer", "department_leader"}),
+    R("tasks/<int:task_id>/", "GET", "/tasks/{task_ready}/", {"department_officer", "department_leader"}),
+    R("tasks/<int:task_id>/claim/", "POST", "/tasks/{task_ready}/claim/", {"department_officer", "department_leader"}),
+    R("tasks/<int:task_id>/approve/", "POST", "/tasks/{task_claimed}/approve/",
+      {"department_officer", "department_leader"}, data={"opinion": "符合条件，同意"}),
+    R("tasks/<int:task_id>/return/", "POST", "/tasks/{task_claimed}/return/",
+      {"department_officer", "department_leader"}, data={"opinion": "材料不全", "other-0": "缺少劳动合同"}),
+    R("tasks/<int:task_id>/refuse/", "POST", "/tasks/{task_claimed}/refuse/",
+      {"department_officer", "department_leader"}, data={"opinion": "不符合条件", "legal_basis": "《社会保险法》第五十八条"}),
+    R("tasks/<int:task_id>/extend/", "POST", "/tasks/{task_claimed}/extend/", {"department_leader"},
+      data={"days": "3", "reason": "需要调取外省参保记录"}),
+    R("tasks/<int:task_id>/commitments/<int:commitment_id>/verify/", "POST",
+      "/tasks/{task_claimed}/commitments/{deficiency}/verify/", {"department_officer", "department_leader"},
+      data={"passed": "yes", "note": "核查属实"}, also_ok=(404, 409)),
+    R("tasks/rectifications/<int:pk>/close/", "POST", "/tasks/rectifications/{rectification}/close/",
+      {"department_officer", "department_leader"}, data={"response": "已统一材料清单，并于次日电话回访申请人"}),
+    # 办件 API
+    R("/api/v1/files", "POST", "/api/v1/files", SIGNED_IN, api=True, also_ok=(400, 422)),
+    R("/api/v1/applications", "POST", "/api/v1/applications", SIGNED_IN, api=True, also_ok=(400, 422)),
+    R("/api/v1/applications", "GET", "/api/v1/applications", SIGNED_IN, api=True),
+    # Over the API there is no session to choose whom one acts for: an agent's mandate in force lets the helper in.
+    R("/api/v1/applications/{number}", "GET", "/api/v1/applications/{case_new}", CASE_VIEWERS | {"helper"},
+      api=True),
+    R("/api/v1/applications/{number}/materials", "POST", "/api/v1/applications/{case_notice}/materials",
+      {"resident", "helper"}, api=True, data={"form_data": {}}),
+    R("/api/v1/applications/{number}/rating", "POST", "/api/v1/applications/{case_done}/rating",
+      {"resident", "helper"}, api=True, data={"level": 5}),
+    R("/api/v1/applications/{number}/withdraw", "POST", "/api/v1/applications/{case_new}/withdraw",
+      {"resident", "helper"}, api=True, data={"reason": "不办了"}),
+    R("/api/v1/applications/{number}/accept", "POST", "/api/v1/applications/{case_new}/accept", {"window_clerk"},
+      api=True, data={}),
+    R("/api/v1/applications/{number}/correction-request", "POST",
+      "/api/v1/applications/{case_new}/correction-request", {"window_clerk"}, api=True,
+      data={"problems": [{"target": "", "message": "照片不清晰"}]}),
+    R("/api/v1/applications/{number}/refuse", "POST", "/api/v1/applications/{case_new}/refuse", {"window_clerk"},
+      api=True, data={"reason": "不属于本县管辖", "legal_basis": "《行政许可法》第三十二条"}),
+    R("/api/v1/applications/{number}/deliver", "POST", "/api/v1/applications/{case_pickup}/deliver",
+      {"window_clerk"}, api=True, data={"note": "本人签收"}),
+    R("/api/v1/tasks", "GET", "/api/v1/tasks", {"department_officer", "department_leader"}, api=True),
+    R("/api/v1/tasks/{task_id}", "GET", "/api/v1/tasks/{task_ready}", {"department_officer", "department_leader"},
+      api=True),
+    R("/api/v1/tasks/{task_id}/claim", "POST", "/api/v1/tasks/{task_ready}/claim",
+      {"department_officer", "department_leader"}, api=True, data={}),
+    R("/api/v1/tasks/{task_id}/approve", "POST", "/api/v1/tasks/{task_claimed}/approve",
+      {"department_officer", "department_leader"}, api=True, data={"opinion": "符合条件，同意"}),
+    R("/api/v1/tasks/{task_id}/return", "POST", "/api/v1/tasks/{task_claimed}/return",
+      {"department_officer", "department_leader"}, api=True,
+      data={"opinion": "材料不全", "problems": [{"target": "", "message": "缺少劳动合同"}]}),
+    R("/api/v1/tasks/{task_id}/refuse", "POST", "/api/v1/tasks/{task_claimed}/refuse",
+      {"department_officer", "department_leader"}, api=True,
+      data={"opinion": "不符合条件", "legal_basis": "《社会保险法》第五十八条"}),
+    R("/api/v1/tasks/{task_id}/extend", "POST", "/api/v1/tasks/{task_claimed}/extend", {"department_leader"},
+      api=True, data={"days": 3, "reason": "需要调取外省参保记录"}),
     # The Django admin: catalog and system administrators only
     R("admin/", "GET", "/admin/", {"catalog_admin", "system_admin"}),
 ]
 NOT_IN_MATRIX = {"static/", "media/"}
 
 
-@pytest.fixture
-def world(db, make_staff, system_admin):
-    actors = {"system_admin": system_admin}
+def _build_world(upload_root):
+    """Everyone and everything the matrix calls on, made once per module through the services."""
+    from tests.cases.factories import key, submission_for
+    from yijianshi.accounts.services import GrantSpec, acting_context, staff_account_create, system_admin_bootstrap
+    from yijianshi.accounts.system_accounts import system_account_create
+    from yijianshi.cases import services as cases
+    from yijianshi.cases.models import Rating, RectificationTask, Task
+    from yijianshi.organizations.models import Department, ServicePoint
+
+    admin = system_admin_bootstrap(username="sysadmin", name="王建国", id_number="610830198001010019",
+                                   mobile="13990000001", password=PASSWORD)
+    actors = {"system_admin": admin}
+    serial = iter(range(100, 999))
+
+    def staff(username, role, department=None, service_point=None):
+        n = next(serial)
+        from tests.conftest import make_id_number
+
+        grant = GrantSpec(role, Department.objects.get(code=department).pk if department else None,
+                          ServicePoint.objects.get(code=service_point).pk if service_point else None)
+        return staff_account_create(user=admin, username=username, name="工作人员", password=PASSWORD,
+                                    id_number=make_id_number("19900101", n), mobile=f"1399000{n:04d}", grants=[grant])
+
     for role, scope in STAFF_ROLES.items():
-        actors[role] = make_staff(role.replace("_", "-"), role, **scope)
-    actors["resident"] = services.resident_sign_up(name="张桂兰", id_number=RESIDENT_ID, mobile="13800000001",
-                                                   password=PASSWORD)
+        actors[role] = staff(role.replace("_", "-"), role, **scope)
+    resident = actors["resident"] = services.resident_sign_up(name="张桂兰", id_number=RESIDENT_ID,
+                                                              mobile="13800000001", password=PASSWORD)
     actors["stranger"] = services.resident_sign_up(name="张小军", id_number=RELATIVE_ID, mobile="13800000002",
                                                    password=PASSWORD)
     actors["representative"] = rep = services.resident_sign_up(
@@ -151,17 +263,72 @@ def world(db, make_staff, system_admin):
     enterprise = services.enterprise_register(user=rep, name="清涧县红枣食品有限公司", credit_code="91610830MA7QJ0001J",
                                               representative_name="马丽", representative_id_number="610830196003030110")
     helper = actors["helper"].person
-    mandate = services.mandate_grant(user=actors["resident"], principal=actors["resident"].person,
-                                     agent_name=helper.name, agent_id_number=helper.id_number, all_services=True,
+    mandate = services.mandate_grant(user=resident, principal=resident.person, agent_name=helper.name,
+                                     agent_id_number=helper.id_number, all_services=True,
                                      valid_until=timezone.now() + timedelta(days=90))
-    from yijianshi.accounts.system_accounts import system_account_create
+    hall_system = system_account_create(user=admin, username="hall-queue", name="大厅排队叫号系统")
+    token, _ = services.api_token_issue(user=admin, owner=hall_system, name="叫号对接")
 
-    hall_system = system_account_create(user=system_admin, username="hall-queue", name="大厅排队叫号系统")
-    token, _ = services.api_token_issue(user=system_admin, owner=hall_system, name="叫号对接")
-    values = {"resident_party": actors["resident"].person.pk, "enterprise": enterprise.pk, "mandate": mandate.pk,
-              "clerk_user": actors["window_clerk"].pk, "system_user": hall_system.pk, "token": token.pk,
-              "next_month": (timezone.localdate() + timedelta(days=30)).isoformat()}
+    # Cases of the resident in the states the routes need.
+    clerk, officer = actors["window_clerk"], actors["department_officer"]
+    officers = {"rsj": officer}
+
+    def apply(bundle="newborn", **kwargs):
+        return cases.case_submit(context=acting_context(resident), submission=submission_for(bundle, owner=resident, **kwargs),
+                                 idempotency_key=key())[0]
+
+    def finish(case):
+        cases.case_accept(user=clerk, case=case)
+        while ready := list(case.tasks.filter(status=Task.Status.READY).select_related("department")):
+            for task in ready:
+                code = task.department.code
+                officers.setdefault(code, None) or officers.update({code: staff(f"o-{code}", "department_officer",
+                                                                                 department=code)})
+                cases.task_claim(user=officers[code], task=task)
+                cases.task_approve(user=officers[code], task=task, opinion="同意")
+
+    case_new = apply()
+    case_notice = apply()
+    cases.case_request_correction(user=clerk, case=case_notice, problems=[{"target": "", "message": "照片不清晰"}])
+    case_done = apply()
+    finish(case_done)
+    case_pickup = apply(delivery_method="pickup", pickup_point_id=ServicePoint.objects.get(code="county-hall").pk)
+    finish(case_pickup)
+    case_deferred = apply(defer=["household-register"], commitment_signed=True)
+    case_rsj = apply("flexible-employment")
+    cases.case_accept(user=clerk, case=case_rsj)
+    task_ready, task_claimed = case_rsj.tasks.filter(status=Task.Status.READY).order_by("pk")[:2]
+    cases.task_claim(user=officer, task=task_claimed)
+    bad = Rating.objects.create(case=case_pickup, level=1, comment="等了很久", rated_by=resident)
+    rectification = RectificationTask.objects.create(rating=bad, department=officer.role_grants.get().department,
+                                                     due_date=timezone.localdate() + timedelta(days=21))
+    values = {"resident_party": resident.person.pk, "enterprise": enterprise.pk, "mandate": mandate.pk,
+              "clerk_user": clerk.pk, "system_user": hall_system.pk, "token": token.pk,
+              "next_month": (timezone.localdate() + timedelta(days=30)).isoformat(),
+              "case_new": case_new.number, "case_notice": case_notice.number, "case_done": case_done.number,
+              "case_pickup": case_pickup.number, "case_deferred": case_deferred.number,
+              "notice": case_notice.notices.get().pk, "deficiency": case_deferred.commitments.get().pk,
+              "material": case_new.materials.first().pk, "task_ready": task_ready.pk,
+              "task_claimed": task_claimed.pk, "rectification": rectification.pk, "token_hex": "0" * 32}
+    values["token"] = token.pk
     return actors, values
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Built once for the whole matrix inside a transaction that is rolled back at the end; each test runs in a
+    savepoint of it (pytest-django's db fixture), so what one test changes the next never sees."""
+    from django.db import transaction
+    from django.test import override_settings
+
+    with django_db_blocker.unblock(), override_settings(UPLOAD_ROOT=tmp_path_factory.mktemp("uploads")):
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            yield _build_world(None)
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
 
 
 def _fill(value, values):
@@ -189,7 +356,7 @@ CASES = [(route, actor) for route in ROUTES for actor in ACTORS if not route.pub
 
 
 @pytest.mark.parametrize("route, actor", CASES, ids=[f"{r.id} as {a}" for r, a in CASES])
-def test_each_actor_gets_exactly_the_access_the_matrix_grants(world, route, actor):
+def test_each_actor_gets_exactly_the_access_the_matrix_grants(world, db, route, actor):
     actors, values = world
     client = Client()
     if actor != "anonymous":
@@ -199,7 +366,7 @@ def test_each_actor_gets_exactly_the_access_the_matrix_grants(world, route, acto
     status = response.status_code
 
     if actor in route.allowed:
-        assert status < 400, (status, response.content[:300])
+        assert status < 400 or status in route.also_ok, (status, response.content[:300])
         return
     if actor == "anonymous" and not route.url.startswith("/oidc/"):
         if route.api:

@@ -8,6 +8,8 @@ from yijianshi.accounts.api import router as accounts_router
 from yijianshi.accounts.permissions import NotAllowed
 from yijianshi.accounts.services import InvalidInput
 from yijianshi.audit.api import router as audit_router
+from yijianshi.cases.api import router as cases_router
+from yijianshi.cases.services import Conflict
 
 from yijianshi.catalog.api import router as catalog_router
 from yijianshi.search.api import router as search_router
@@ -71,6 +73,12 @@ def not_allowed(request: HttpRequest, exc: NotAllowed):
     return api.create_response(request, {"message": exc.message}, status=403)
 
 
+@api.exception_handler(Conflict)
+def conflict(request: HttpRequest, exc: Conflict):
+    # Someone else moved the case or task first (two officers, one task): say what happened, change nothing.
+    return api.create_response(request, {"message": exc.message}, status=409)
+
+
 @api.exception_handler(Http404)
 def not_found(request: HttpRequest, exc: Http404):
     # The same answer for "does not exist" and "not yours", so ids cannot be probed.
@@ -87,3 +95,4 @@ api.add_router("/v1", catalog_router)
 api.add_router("/v1", accounts_router)
 api.add_router("/v1/audit", audit_router)
 api.add_router("/v1/search", search_router)
+api.add_router("/v1", cases_router)

@@ -27,16 +27,16 @@ def sample_value(rule) -> object:
             "address": "清涧县宽州镇秀延路 1 号", "text": "情况说明"}.get(kind, "测试")
 
 
-def submission_for(bundle_code: str, answers: dict | None = None, *, skip_materials=(), defer=(),
+def submission_for(bundle_code: str, answers: dict | None = None, *, owner, skip_materials=(), defer=(),
                    commitment_signed=False, **extra) -> Submission:
     """Answers as given (defaults otherwise), every merged-form field filled validly, every needed material
-    uploaded (one stored PDF serves all of them, as the content-addressed store would)."""
+    uploaded by ``owner`` (one stored PDF serves all of them, as the content-addressed store would)."""
     bundle = Bundle.objects.get(code=bundle_code)
     rows, outcome = case_plan.situation_outcome(bundle, answers or {})
     included = set(outcome.included)
     form = {rule.element: sample_value(rule) for rule in case_plan.form_rules(rows, included)}
-    needs = case_plan.material_needs(rows, included, outcome.materials_excluded)
-    stored = storage.store(PDF)
+    needs = case_plan.material_needs(rows, outcome)
+    stored = storage.store(PDF, owner=owner)
     materials = {code: stored.pk for code, need in needs.items()
                  if code not in skip_materials and code not in defer}
     return Submission(bundle_code=bundle_code, answers=answers or {}, form_data=form, materials=materials,

@@ -5,7 +5,7 @@ benchmarks alike, so a change in the catalog changes what they submit instead of
     answers = helpers.answers_for("newborn", vaccination_card_received="yes")
     files = helpers.upload_materials(client, "newborn", answers)          # through POST /api/v1/files
     body = helpers.application_body("newborn", answers, files=files, applicant=resident.person)
-    submission = helpers.submission("newborn", answers, files=helpers.store_materials("newborn", answers))
+    submission = helpers.submission("newborn", answers, files=helpers.store_materials("newborn", answers, owner=resident))
 """
 
 from __future__ import annotations
@@ -208,7 +208,7 @@ def form_data(bundle_code: str, answers: dict | None = None, *, applicant=None, 
 def material_needs(bundle_code: str, answers: dict | None = None) -> dict[str, dict]:
     """material code -> {id, name, required, items} for the application with these answers."""
     rows, outcome = _outcome(bundle_code, answers)
-    return plan.material_needs(rows, set(outcome.included), outcome.materials_excluded)
+    return plan.material_needs(rows, outcome)
 
 
 def required_materials(bundle_code: str, answers: dict | None = None) -> list[str]:
@@ -218,14 +218,14 @@ def required_materials(bundle_code: str, answers: dict | None = None) -> list[st
 def tolerable_materials(bundle_code: str, answers: dict | None = None) -> list[str]:
     """Required materials that may follow later under 容缺受理 for these answers."""
     rows, outcome = _outcome(bundle_code, answers)
-    needs = plan.material_needs(rows, set(outcome.included), outcome.materials_excluded)
+    needs = plan.material_needs(rows, outcome)
     questionnaire = bundle_questionnaire(Bundle.objects.get(code=bundle_code))
     return situation.tolerable_materials(questionnaire, rows, set(outcome.included), needs)
 
 
-def store_materials(bundle_code: str, answers: dict | None = None) -> dict[str, int]:
-    """material code -> StoredFile id for each required material, stored directly (service-level tests)."""
-    return {code: storage.store(pdf(f"{bundle_code}:{code}")).pk
+def store_materials(bundle_code: str, answers: dict | None = None, *, owner) -> dict[str, int]:
+    """material code -> StoredFile id for each required material, stored directly as uploaded by ``owner``."""
+    return {code: storage.store(pdf(f"{bundle_code}:{code}"), owner=owner).pk
             for code in required_materials(bundle_code, answers)}
 
 

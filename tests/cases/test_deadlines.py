@@ -29,7 +29,7 @@ def _at(day: date, hour=10):
 def test_a_case_submitted_before_national_day_is_due_after_the_holiday(resident, make_staff):
     clerk = make_staff("clerk", "window_clerk", service_point="county-hall")
     with _at(date(2025, 9, 30)):
-        case, _ = services.case_submit(context=acting_context(resident), submission=submission_for("newborn"),
+        case, _ = services.case_submit(context=acting_context(resident), submission=submission_for("newborn", owner=resident),
                                        idempotency_key=key())
         services.case_accept(user=clerk, case=case)
     case.refresh_from_db()
@@ -49,7 +49,7 @@ def test_a_case_submitted_before_national_day_is_due_after_the_holiday(resident,
 def test_waiting_for_the_applicant_does_not_count(resident, make_staff):
     clerk = make_staff("clerk", "window_clerk", service_point="county-hall")
     with _at(date(2026, 3, 2)):  # a Monday
-        case, _ = services.case_submit(context=acting_context(resident), submission=submission_for("newborn"),
+        case, _ = services.case_submit(context=acting_context(resident), submission=submission_for("newborn", owner=resident),
                                        idempotency_key=key())
         first_due = Case.objects.get(pk=case.pk).due_date
         services.case_request_correction(user=clerk, case=case, problems=[{"target": "", "message": "照片不清晰"}])
@@ -67,7 +67,7 @@ def test_only_a_department_leader_extends_a_task(resident, make_staff):
     officer = make_staff("officer", "department_officer", department="wjj")
     leader = make_staff("leader", "department_leader", department="wjj")
     with _at(date(2026, 4, 1)):
-        case, _ = services.case_submit(context=acting_context(resident), submission=submission_for("newborn"),
+        case, _ = services.case_submit(context=acting_context(resident), submission=submission_for("newborn", owner=resident),
                                        idempotency_key=key())
         services.case_accept(user=clerk, case=case)
         task = case.tasks.get(item_version__item__code="WJJ-001")

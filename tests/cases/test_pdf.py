@@ -33,7 +33,7 @@ def _text(content: bytes) -> str:
 
 def _apply(resident, *, defer=()) -> Case:
     answers = helpers.answers_for("newborn")
-    files = {code: fid for code, fid in helpers.store_materials("newborn", answers).items() if code not in defer}
+    files = {code: fid for code, fid in helpers.store_materials("newborn", answers, owner=resident).items() if code not in defer}
     submission = helpers.submission("newborn", answers, files=files, applicant=resident.person,
                                     deferred_materials=list(defer), commitment_signed=bool(defer))
     return services.case_submit(context=acting_context(resident), submission=submission, idempotency_key="pdf-1")[0]

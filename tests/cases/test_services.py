@@ -42,7 +42,7 @@ def officers(make_staff):
 
 def _apply(user, bundle_code="newborn", principal_id=None, **kwargs):
     context = acting_context(user, principal_id)
-    return services.case_submit(context=context, submission=submission_for(bundle_code, **kwargs),
+    return services.case_submit(context=context, submission=submission_for(bundle_code, owner=user, **kwargs),
                                 idempotency_key=key())[0]
 
 
@@ -132,14 +132,14 @@ def test_a_correction_needs_at_least_one_problem_with_a_message(resident, clerk)
 
 def test_the_same_idempotency_key_never_makes_two_cases(resident):
     context = acting_context(resident)
-    submission = submission_for("newborn")
+    submission = submission_for("newborn", owner=resident)
     first, created = services.case_submit(context=context, submission=submission, idempotency_key="k-1")
     again, created_again = services.case_submit(context=context, submission=submission, idempotency_key="k-1")
     assert created and not created_again and first.pk == again.pk and Case.objects.count() == 1
 
 
 def test_a_missing_material_is_named_and_nothing_is_saved(resident):
-    submission = submission_for("newborn")
+    submission = submission_for("newborn", owner=resident)
     missing = next(iter(submission.materials))
     submission.materials.pop(missing)
     with pytest.raises(InvalidInput) as error:
@@ -191,13 +191,13 @@ def test_an_agent_applies_under_a_mandate_for_that_bundle_only(resident, relativ
     mandate_grant(user=resident, principal=resident.person, agent_name="张小军", agent_id_number="610830198307070102",
                   bundle_codes=["newborn"], valid_until=timezone.now() + timedelta(days=30))
     context = acting_context(relative, resident.person.pk, bundle=case_bundle("newborn"))
-    case, _ = services.case_submit(context=context, submission=submission_for("newborn"), idempotency_key=key())
+    case, _ = services.case_submit(context=context, submission=submission_for("newborn", owner=relative), idempotency_key=key())
     assert case.applicant_id == resident.person.pk and case.channel == Case.Channel.AGENT and case.mandate
     event = AuditEvent.objects.filter(action="case.submit").last()
     assert (event.actor_user_id, event.principal_party_id) == (relative.pk, resident.person.pk)
     with pytest.raises(NotAllowed):
         services.case_submit(context=acting_context(relative, resident.person.pk, bundle=case_bundle("newborn")),
-                             submission=submission_for("after-death"), idempotency_key=key())
+                             submission=submission_for("after-death", owner=relative), idempotency_key=key())
 
 
 def case_bundle(code):
@@ -241,7 +241,7 @@ def test_a_non_key_material_may_follow_later_against_a_signed_commitment(residen
     services.case_accept(user=clerk, case=case)  # accepted with the material still missing
 
     services.commitment_fulfil(context=acting_context(resident), commitment=commitment,
-                               materials={"household-register": storage.store(PDF + b"%2").pk})
+                               materials={"household-register": storage.store(PDF + b"%2", owner=resident).pk})
     commitment.refresh_from_db()
     assert commitment.status == Commitment.Status.FULFILLED
     assert case.materials.get(material__code="household-register").status == "provided"
@@ -260,7 +260,7 @@ def _key_material():
 
     bundle = Bundle.objects.get(code="newborn")
     rows, outcome = plan.situation_outcome(bundle, {})
-    needs = plan.material_needs(rows, set(outcome.included), outcome.materials_excluded)
+    needs = plan.material_needs(rows, outcome)
     tolerable = tolerable_materials(bundle_questionnaire(bundle), rows, set(outcome.included), needs)
     return next(code for code, need in needs.items() if need["required"] and code not in tolerable)
 
@@ -295,7 +295,7 @@ def test_the_application_form_and_commitment_letter_are_never_uploads():
 
     for bundle in Bundle.objects.all():
         rows, outcome = plan.situation_outcome(bundle, {})
-        needs = plan.material_needs(rows, set(outcome.included), outcome.materials_excluded)
+        needs = plan.material_needs(rows, outcome)
         assert not set(needs) & plan.PLATFORM_GENERATED, bundle.code
 
 

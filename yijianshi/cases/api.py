@@ -346,7 +346,7 @@ def upload_file(request, file: File[UploadedFile]):
     if file.size and file.size > storage.MAX_UPLOAD_BYTES:
         raise InvalidInput("file", f"文件：不能超过 {storage.MAX_UPLOAD_BYTES // 1024 // 1024} MB")
     try:
-        stored = storage.store(file.read())
+        stored = storage.store(file.read(), owner=request.user)
     except storage.UploadRejected as exc:
         raise InvalidInput("file", f"文件：{exc.message}") from None
     return Status(201, stored)

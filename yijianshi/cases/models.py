@@ -116,7 +116,8 @@ class Task(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "部门任务"
         ordering = ["case", "bundle_item__position"]
-        indexes = [models.Index(fields=["department", "status"])]
+        # The department queue: its tasks in a status, soonest deadline first (flat at a million cases).
+        indexes = [models.Index(fields=["department", "status", "due_date", "id"])]
 
     def __str__(self) -> str:
         return f"{self.case.number} {self.item_version.name}"
@@ -129,6 +130,18 @@ class StoredFile(models.Model):
     size = models.PositiveIntegerField()
     content_type = models.CharField(max_length=60)
     uploaded_at = models.DateTimeField(default=timezone.now)
+
+
+class FileUpload(models.Model):
+    """Who uploaded which stored file. The bytes are shared, the right to use them is not: an application may
+    only attach files its submitter uploaded, so a guessed file id never exposes someone else's document."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    file = models.ForeignKey(StoredFile, on_delete=models.CASCADE, related_name="uploads")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "file"], name="file_upload_unique")]
 
 
 class CaseMaterial(models.Model):

@@ -9,7 +9,8 @@ import json
 from dataclasses import dataclass, field
 
 from yijianshi.cases.domain.forms import FieldRule, clean_form
-from yijianshi.cases.models import Case, CaseMaterial, StoredFile, Task
+from yijianshi.cases.models import Case, CaseMaterial, Task
+from yijianshi.cases.storage import owned_file_ids
 from yijianshi.catalog.domain.graph import critical_path
 from yijianshi.catalog.models import Bundle, BundleItem
 from yijianshi.catalog.selectors import bundle_questionnaire
@@ -67,8 +68,11 @@ def form_rules(rows: list[BundleItem], included: set[str]) -> list[FieldRule]:
 PLATFORM_GENERATED = {"application-form", "commitment-letter"}
 
 
-def material_needs(rows, included: set[str], excluded_materials) -> dict[str, dict]:
-    """material code -> {id, name, required, items}: each material once for the whole bundle, to upload."""
+def material_needs(rows, outcome) -> dict[str, dict]:
+    """material code -> {id, name, required, items}: each material once for the whole bundle, to upload, for a
+    situation outcome (its included items, and the conditional materials it leaves out or brings in)."""
+    included, excluded_materials = set(outcome.included), outcome.materials_excluded
+    included_materials = outcome.materials_included
     needs: dict[str, dict] = {}
     for row in rows:
         if row.item.code not in included:
@@ -79,13 +83,14 @@ def material_needs(rows, included: set[str], excluded_materials) -> dict[str, di
                 continue
             entry = needs.setdefault(m.material.code, {"id": m.material_id, "name": m.material.name,
                                                        "required": False, "items": []})
-            entry["required"] = entry["required"] or m.required
+            # A conditional material the answers say applies (married -> 结婚证) is needed like any other.
+            entry["required"] = entry["required"] or m.required or m.material.code in included_materials
             entry["items"].append(row.item.code)
     return needs
 
 
 def plan_case(bundle: Bundle, answers: dict, form_data: dict, materials: dict, deferred: list,
-              commitment_signed: bool) -> CasePlan:
+              commitment_signed: bool, uploader) -> CasePlan:
     plan = CasePlan(answers=dict(answers or {}))
     rows, outcome = situation_outcome(bundle, answers)
     for question, message in (outcome.errors or {}).items():
@@ -98,12 +103,11 @@ def plan_case(bundle: Bundle, answers: dict, form_data: dict, materials: dict, d
     plan.form_data = clean
     plan.errors.update({f"form.{k}": v for k, v in errors.items()})
 
-    needs = material_needs(rows, included, outcome.materials_excluded)
+    needs = material_needs(rows, outcome)
     tolerable = _tolerable(bundle, rows, included, needs)
     plan.material_ids = {code: need["id"] for code, need in needs.items()}
     plan.material_names = {code: need["name"] for code, need in needs.items()}
-    file_ids = set(StoredFile.objects.filter(pk__in=[v for v in (materials or {}).values()
-                                                     if isinstance(v, int)]).values_list("pk", flat=True))
+    file_ids = owned_file_ids(uploader, (materials or {}).values())
     for code, file_id in (materials or {}).items():
         if code not in needs:
             plan.errors[f"materials.{code}"] = f"材料 {code}：本次申请不需要该材料"
@@ -112,7 +116,7 @@ def plan_case(bundle: Bundle, answers: dict, form_data: dict, materials: dict, d
         else:
             plan.provided[code] = file_id
     for code, need in needs.items():
-        if not need["required"] or code in plan.provided:
+        if not need["required"] or code in plan.provided or f"materials.{code}" in plan.errors:
             continue
         if code in (deferred or []) and code in tolerable:
             plan.deferred.append(code)
@@ -143,7 +147,7 @@ def _tolerable(bundle, rows, included, needs) -> set[str]:
     return set(tolerable_materials(bundle_questionnaire(bundle), rows, included, needs))
 
 
-def apply_correction(case: Case, form_data: dict, materials: dict) -> CasePlan:
+def apply_correction(case: Case, form_data: dict, materials: dict, uploader) -> CasePlan:
     """Merge corrected values and replacement files into the case; only fields and materials the case has."""
     plan = CasePlan()
     rows = _rows(case.bundle)
@@ -153,11 +157,11 @@ def apply_correction(case: Case, form_data: dict, materials: dict) -> CasePlan:
     clean, errors = clean_form(form_rules(rows, included), merged)
     plan.errors.update({f"form.{k}": v for k, v in errors.items()})
     own = {m.material.code: m for m in case.materials.select_related("material")}
+    uploaded = owned_file_ids(uploader, (materials or {}).values())
     for code, file_id in (materials or {}).items():
-        stored = StoredFile.objects.filter(pk=file_id).first() if isinstance(file_id, int) else None
         if code not in own:
             plan.errors[f"materials.{code}"] = f"材料 {code}：本办件没有该材料"
-        elif stored is None:
+        elif file_id not in uploaded:
             plan.errors[f"materials.{code}"] = f"{own[code].material.name}：上传的文件不存在，请重新上传"
     if plan.errors:
         return plan

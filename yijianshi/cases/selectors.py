@@ -95,7 +95,8 @@ def case_form_data(case: Case) -> dict:
 
 def case_status(case: Case, *, internal: bool = False) -> dict:
     """Everything a status page or the API shows: the case, each department's progress, the timeline."""
-    tasks = case.tasks.select_related("item_version", "department").prefetch_related("prerequisites__item_version")
+    tasks = (case.tasks.select_related("item_version__item", "department")
+             .prefetch_related("prerequisites__item_version"))
     return {
         "number": case.number,
         "bundle": {"code": case.bundle.code, "name": case.bundle.name},

@@ -20,6 +20,7 @@ from yijianshi.accounts.roles import Role
 from yijianshi.accounts.services import ActingContext, InvalidInput, acting_context, person_ensure
 from yijianshi.audit.services import audit_record
 from yijianshi.cases import plan as case_plan
+from yijianshi.cases.storage import owned_file_ids
 from yijianshi.cases.models import (
     Case,
     CaseEvent,
@@ -35,6 +36,7 @@ from yijianshi.cases.models import (
     Task,
 )
 from yijianshi.catalog.models import Bundle
+from yijianshi.organizations.models import ServicePoint
 from yijianshi.notifications.services import notify
 from yijianshi.workdays import selectors as workdays
 
@@ -226,7 +228,8 @@ def case_submit_at_window(*, clerk: User, applicant_name: str, applicant_id_numb
 
 def _create_case(*, context, bundle, submission, idempotency_key, channel) -> Case:
     planned = case_plan.plan_case(bundle, submission.answers, submission.form_data, submission.materials,
-                                  submission.deferred_materials, submission.commitment_signed)
+                                  submission.deferred_materials, submission.commitment_signed,
+                                  uploader=context.user)
     if planned.errors:
         field, message = next(iter(planned.errors.items()))
         raise InvalidInput(field, "；".join(planned.errors.values()) if len(planned.errors) > 1 else message)
@@ -235,6 +238,8 @@ def _create_case(*, context, bundle, submission, idempotency_key, channel) -> Ca
         raise InvalidInput("delivery_method", "出件方式：请选择下载、窗口领取或邮寄")
     if delivery == Case.Delivery.POST and len((submission.delivery_address or "").strip()) < 6:
         raise InvalidInput("delivery_address", "邮寄地址：选择邮寄时必填，请写到门牌号")
+    if delivery == Case.Delivery.PICKUP and not ServicePoint.objects.filter(pk=submission.pickup_point_id).exists():
+        raise InvalidInput("pickup_point_id", "领取网点：请选择有效的领取网点")
     case = Case.objects.create(
         number=_next_number(), bundle=bundle, applicant=context.principal, submitted_by=context.user,
         mandate=context.mandate, channel=channel, answers=planned.answers, situation=planned.situation,
@@ -347,7 +352,7 @@ def case_correct(*, context: ActingContext, case: Case, form_data: dict | None =
     notices = list(case.notices.filter(resolved_at__isnull=True))
     if not notices:
         raise Conflict("该办件没有待补正的告知")
-    planned = case_plan.apply_correction(case, form_data or {}, materials or {})
+    planned = case_plan.apply_correction(case, form_data or {}, materials or {}, uploader=context.user)
     if planned.errors:
         field, message = next(iter(planned.errors.items()))
         raise InvalidInput(field, message)
@@ -540,6 +545,10 @@ def commitment_fulfil(*, context: ActingContext, commitment: Commitment, materia
     missing = [code for code in locked.materials if code not in (materials or {})]
     if missing:
         raise InvalidInput(f"materials.{missing[0]}", "后补材料：请上传全部容缺材料")
+    uploaded = owned_file_ids(context.user, materials.values())
+    foreign = [code for code in locked.materials if materials[code] not in uploaded]
+    if foreign:
+        raise InvalidInput(f"materials.{foreign[0]}", "后补材料：上传的文件不存在，请重新上传")
     for code in locked.materials:
         CaseMaterial.objects.filter(case=locked.case, material__code=code).update(
             file=StoredFile.objects.get(pk=materials[code]), status=CaseMaterial.Status.PROVIDED, note="已补交")

@@ -9,7 +9,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from yijianshi.cases.models import StoredFile
+from yijianshi.cases.models import FileUpload, StoredFile
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 # Only formats a scanner or phone produces and that cannot carry macros; sniffed from the first bytes.
@@ -35,8 +35,20 @@ def path_for(sha256: str) -> Path:
     return Path(settings.UPLOAD_ROOT) / sha256[:2] / sha256[2:4] / sha256
 
 
-def store(data: bytes) -> StoredFile:
-    """Check and store; the same bytes uploaded twice (or for two items) are one file."""
+def store(data: bytes, *, owner) -> StoredFile:
+    """Check and store; the same bytes uploaded twice (or for two items) are one file. ``owner`` (the user who
+    uploaded) is recorded: only files one uploaded oneself can be attached to one's applications."""
+    stored = _store(data)
+    FileUpload.objects.get_or_create(user=owner, file=stored)
+    return stored
+
+
+def owned_file_ids(user, file_ids) -> set[int]:
+    return set(FileUpload.objects.filter(user=user, file_id__in=[i for i in file_ids if isinstance(i, int)])
+               .values_list("file_id", flat=True))
+
+
+def _store(data: bytes) -> StoredFile:
     if not data:
         raise UploadRejected("文件是空的")
     if len(data) > MAX_UPLOAD_BYTES:

@@ -67,7 +67,7 @@ def _put_error(form, exc: InvalidInput) -> None:
     form.add_error(name if name in form.fields else None, exc.message)
 
 
-def _store_upload(form, name: str, upload) -> int | None:
+def _store_upload(form, name: str, upload, owner) -> int | None:
     """Store one uploaded file; a rejected one (wrong type, too big, a PDF with scripts) becomes a field error."""
     if not upload:
         return None
@@ -75,7 +75,7 @@ def _store_upload(form, name: str, upload) -> int | None:
         form.add_error(name, f"{form.fields[name].label}：文件不能超过 {storage.MAX_UPLOAD_BYTES // 1024 // 1024} MB")
         return None
     try:
-        return storage.store(upload.read()).pk
+        return storage.store(upload.read(), owner=owner).pk
     except storage.UploadRejected as exc:
         form.add_error(name, f"{form.fields[name].label}：{exc.message}")
         return None
@@ -420,7 +420,7 @@ def _form_page(request, wizard, form, rows, outcome, included, status=200):
 
 def _needs(bundle, answers):
     rows, outcome, included = _outcome(bundle, answers)
-    needs = case_plan.material_needs(rows, included, outcome.materials_excluded)
+    needs = case_plan.material_needs(rows, outcome)
     tolerable = set(tolerable_materials(bundle_questionnaire(bundle), rows, included, needs))
     commitment_items = [row.item.published_version.name for row in rows
                         if row.item.code in included and row.item.published_version.commitment_allowed]
@@ -447,7 +447,7 @@ def apply_materials(request, wizard: Wizard):
     uploaded = {code: value for code, value in state["materials"].items() if code in needs}
     for code in needs:
         upload = request.FILES.get(f"material-{code}")
-        file_id = _store_upload(form, f"material-{code}", upload)
+        file_id = _store_upload(form, f"material-{code}", upload, request.user)
         if file_id is not None:
             uploaded[code] = {"id": file_id, "name": upload.name[:120]}
     deferred = [code for code in needs if code in tolerable and code not in uploaded
@@ -455,7 +455,8 @@ def apply_materials(request, wizard: Wizard):
     signed = bool(form.cleaned_data.get("commitment_signed"))
     state.update(materials=uploaded, deferred=deferred, commitment_signed=signed)
     planned = case_plan.plan_case(bundle, state["answers"], wizard.secret["form"],
-                                  {code: value["id"] for code, value in uploaded.items()}, deferred, signed)
+                                  {code: value["id"] for code, value in uploaded.items()}, deferred, signed,
+                                  uploader=request.user)
     for key, message in planned.errors.items():
         name = _form_field_for(key)
         if name in form.fields and name not in form.errors:
@@ -637,7 +638,7 @@ def case_correct(request, number: str):
     form.is_valid()
     materials = {}
     for code in form.material_codes:
-        file_id = _store_upload(form, f"material-{code}", request.FILES.get(f"material-{code}"))
+        file_id = _store_upload(form, f"material-{code}", request.FILES.get(f"material-{code}"), request.user)
         if file_id is not None:
             materials[code] = file_id
     for code in form.material_codes:
@@ -667,7 +668,7 @@ def commitment_fulfil(request, number: str, commitment_id: int):
     form.is_valid()
     files = {}
     for code in form.codes:
-        file_id = _store_upload(form, f"material-{code}", request.FILES.get(f"material-{code}"))
+        file_id = _store_upload(form, f"material-{code}", request.FILES.get(f"material-{code}"), request.user)
         if file_id is not None:
             files[code] = file_id
     page = lambda **kw: _case_page(request, case, fulfil_forms={commitment.pk: form}, **kw)  # noqa: E731

@@ -38,8 +38,14 @@ def work_calendar() -> WorkCalendar:
     return WorkCalendar(workday_overrides())
 
 
+_WARNED_YEARS: set[int] = set()
+
+
 def _warn_if_guessed(calendar: WorkCalendar) -> None:
-    if calendar.guessed_years:
+    """Once per process and year: the same missing year would otherwise be logged on every deadline."""
+    new = set(calendar.guessed_years) - _WARNED_YEARS
+    if new:
+        _WARNED_YEARS.update(new)
         # Not an error: deadlines still come out (Monday to Friday), but someone should enter that year's
         # schedule as overrides or upgrade chinese-calendar.
         logger.warning("工作日历缺少 %s 年的节假日安排，按周一至周五计算；请在“工作日调整”中录入或升级 chinese-calendar",
