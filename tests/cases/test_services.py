@@ -317,3 +317,24 @@ def test_the_lead_department_closes_a_rectification_with_its_call_back(resident,
     rectification.refresh_from_db()
     assert rectification.status == RectificationTask.Status.DONE
     assert case.events.filter(kind="rectified").exists()
+
+
+def test_the_form_is_prefilled_from_the_record_and_the_latest_case_but_never_for_an_agent(resident, relative):
+    from django.utils import timezone
+
+    from yijianshi.accounts.services import mandate_grant
+    from yijianshi.cases.selectors import prefill
+
+    first = _apply(resident)
+    values = prefill(acting_context(resident), ["person.id_number", "child.name", "person.mobile"])
+    assert values["person.id_number"] == "610830194001010096" and values["person.mobile"] == "13800000001"
+    assert values["child.name"] == json_form(first)["child.name"]
+    mandate_grant(user=resident, principal=resident.person, agent_name="张小军", agent_id_number="610830198307070102",
+                  all_services=True, valid_until=timezone.now() + timedelta(days=30))
+    assert prefill(acting_context(relative, resident.person.pk), ["person.id_number", "child.name"]) == {}
+
+
+def json_form(case):
+    from yijianshi.cases.selectors import case_form_data
+
+    return case_form_data(case)

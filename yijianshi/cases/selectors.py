@@ -126,26 +126,26 @@ def case_status(case: Case, *, internal: bool = False) -> dict:
     }
 
 
-def prefill(context: ActingContext, elements: list[str]) -> dict:
-    """Values the platform already knows for the form: the principal's own record first, then what they wrote
-    in their latest case. Only the elements asked for; never another person's data."""
+def prefill(context: ActingContext, elements) -> dict:
+    """Values the platform already knows for the form: the principal's own record, then what they wrote in their
+    latest case. Only the elements asked for. An agent acting for a person gets nothing filled in (they type
+    what they were given) so applying never becomes a way to read someone's data."""
     from yijianshi.accounts.models import Enterprise, Person
 
     principal = context.principal.as_concrete()
+    if isinstance(principal, Person) and context.on_behalf:
+        return {}
     known: dict = {}
     if isinstance(principal, Person):
         known.update({"person.name": principal.name, "person.id_number": principal.id_number,
                       "person.mobile": principal.mobile, "person.birth_date": principal.birth_date.isoformat(),
                       "person.gender": {"male": "男", "female": "女"}.get(principal.gender, "")})
     elif isinstance(principal, Enterprise):
-        representative = principal.legal_representative
         known.update({"enterprise.name": principal.name, "enterprise.credit_code": principal.credit_code,
-                      "enterprise.legal_representative": representative.name,
-                      "enterprise.legal_representative_id_number": representative.id_number})
+                      "enterprise.legal_representative": principal.legal_representative.name})
     latest = Case.objects.filter(applicant=context.principal).order_by("-submitted_at").first()
-    earlier = case_form_data(latest) if latest else {}
     wanted = set(elements)
-    values = {k: v for k, v in earlier.items() if k in wanted}
+    values = {k: v for k, v in (case_form_data(latest) if latest else {}).items() if k in wanted}
     values.update({k: v for k, v in known.items() if k in wanted and v})
     return values
 

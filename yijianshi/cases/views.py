@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from yijianshi.accounts import selectors as account_selectors
 from yijianshi.accounts.identity import IdentityError, parse_id_number, parse_mobile, parse_person_name
-from yijianshi.accounts.models import Enterprise, Party, Person
+from yijianshi.accounts.models import Party, Person
 from yijianshi.accounts.permissions import NotAllowed, has_permission
 from yijianshi.accounts.services import InvalidInput, acting_context
 from yijianshi.audit.services import audit_read
@@ -361,26 +361,15 @@ def _situation_page(request, wizard, form, questionnaire, answers, status=200):
 
 
 def _prefill(wizard: Wizard, rules) -> dict:
-    """What the platform already knows about the applicant. Values with an authoritative source stay editable
-    for now (no data-sharing interface yet); the departments check them against their records."""
-    values = {}
+    """What the platform already knows about the applicant (their record and their latest case). Values with
+    an authoritative source stay editable for now; the departments check them against their records."""
+    codes = {rule.element for rule in rules}
     if wizard.window:
         applicant = wizard.secret["applicant"]
         values = {"person.name": applicant.get("name"), "person.id_number": applicant.get("id_number"),
                   "person.mobile": applicant.get("mobile")}
-    else:
-        context = wizard.context()
-        principal = context.principal.as_concrete()
-        if isinstance(principal, Person) and not context.on_behalf:
-            # Only one's own data: an agent types what they were given, never sees it filled in.
-            values = {"person.name": principal.name, "person.id_number": principal.id_number,
-                      "person.mobile": principal.mobile, "person.birth_date": principal.birth_date.isoformat(),
-                      "person.gender": {"male": "男", "female": "女"}.get(principal.gender)}
-        elif isinstance(principal, Enterprise):
-            values = {"enterprise.name": principal.name, "enterprise.credit_code": principal.credit_code,
-                      "enterprise.legal_representative": principal.legal_representative.name}
-    codes = {rule.element for rule in rules}
-    return {k: v for k, v in values.items() if k in codes and v}
+        return {k: v for k, v in values.items() if k in codes and v}
+    return selectors.prefill(wizard.context(), codes)
 
 
 @wizard_step("form")
