@@ -21,10 +21,6 @@ ANSWERS = {"parents_hukou_local": "yes", "settle_with": "father", "parents_marri
 OFFICERS = {"wjj": "卫健经办", "gaj": "户籍民警", "ybj": "医保经办", "rsj": "人社经办"}
 
 
-@pytest.fixture(autouse=True)
-def uploads(settings, tmp_path):
-    settings.UPLOAD_ROOT = tmp_path / "uploads"
-
 
 def _people():
     admin = accounts.system_admin_bootstrap(username="sysadmin", name="王建国", id_number=ADMIN_ID,

@@ -17,10 +17,6 @@ pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-@pytest.fixture(autouse=True)
-def uploads(settings, tmp_path):
-    settings.UPLOAD_ROOT = tmp_path / "uploads"
-
 
 def _at(day: date, hour=10):
     return time_machine.travel(datetime(day.year, day.month, day.day, hour, tzinfo=SHANGHAI), tick=False)

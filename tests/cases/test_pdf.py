@@ -15,14 +15,8 @@ pytestmark = [pytest.mark.django_db,
 
 
 @pytest.fixture(autouse=True)
-def uploads(settings, tmp_path):
-    settings.UPLOAD_ROOT = tmp_path / "uploads"
+def public_address(settings):
     settings.PUBLIC_BASE_URL = "https://zwfw.qingjian.gov.cn"
-
-
-@pytest.fixture
-def clerk(make_staff):
-    return make_staff("clerk", "window_clerk", service_point="county-hall")
 
 
 def _text(content: bytes) -> str:

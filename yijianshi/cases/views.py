@@ -846,24 +846,31 @@ def window_case(request, number: str):
     return _window_case_page(request, selectors.case_for_staff(request.user, number))
 
 
-def _window_action(request, number: str, action, form_class=None, form_key=None, *, done: str, form_kwargs=None):
-    """Run one pre-review or delivery action; the page again with the form's errors (400) or the conflict (409)."""
-    case = selectors.case_for_staff(request.user, number)
-    form = form_class(request.POST, **(form_kwargs(case) if form_kwargs else {})) if form_class else None
+def _staff_action(request, obj, action, form_class, form_key, *, done: str, form_kwargs, page, reload, back):
+    """Run one staff action on a case or task: success -> message and back to its page; the service's field
+    error -> the page with the form again (400); a conflict (someone acted first) -> the page and why (409)."""
+    form = form_class(request.POST, **(form_kwargs(obj) if form_kwargs else {})) if form_class else None
     if form is None or form.is_valid():
         try:
-            action(case, form)
+            action(obj, form)
         except InvalidInput as exc:
             if form is None:
                 raise
             _put_error(form, exc)
         except Conflict as exc:
             messages.error(request, exc.message)
-            return _window_case_page(request, case, status=409)
+            return page(request, reload(), status=409)
         else:
             messages.success(request, done)
-            return redirect("cases:window-case", number=case.number)
-    return _window_case_page(request, case, status=400, **({form_key: form} if form_key else {}))
+            return back
+    return page(request, obj, status=400, **({form_key: form} if form_key else {}))
+
+
+def _window_action(request, number: str, action, form_class=None, form_key=None, *, done: str, form_kwargs=None):
+    case = selectors.case_for_staff(request.user, number)
+    return _staff_action(request, case, action, form_class, form_key, done=done, form_kwargs=form_kwargs,
+                         page=_window_case_page, reload=lambda: case,
+                         back=redirect("cases:window-case", number=case.number))
 
 
 @require_POST
@@ -1050,21 +1057,9 @@ def task_detail(request, task_id: int):
 
 def _task_action(request, task_id: int, action, form_class=None, form_key=None, *, done: str, form_kwargs=None):
     task = selectors.task_for_staff(request.user, task_id)
-    form = form_class(request.POST, **(form_kwargs(task) if form_kwargs else {})) if form_class else None
-    if form is None or form.is_valid():
-        try:
-            action(task, form)
-        except InvalidInput as exc:
-            if form is None:
-                raise
-            _put_error(form, exc)
-        except Conflict as exc:
-            messages.error(request, exc.message)
-            return _task_page(request, selectors.task_for_staff(request.user, task_id), status=409)
-        else:
-            messages.success(request, done)
-            return redirect("cases:task", task_id=task.pk)
-    return _task_page(request, task, status=400, **({form_key: form} if form_key else {}))
+    return _staff_action(request, task, action, form_class, form_key, done=done, form_kwargs=form_kwargs,
+                         page=_task_page, reload=lambda: selectors.task_for_staff(request.user, task_id),
+                         back=redirect("cases:task", task_id=task.pk))
 
 
 @require_POST
