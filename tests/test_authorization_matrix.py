@@ -173,6 +173,8 @@ ROUTES = [
     R("tasks/", "GET", "/tasks/", {"department_officer", "department_leader"}),
     R("tasks/<int:task_id>/", "GET", "/tasks/{task_ready}/", {"department_officer", "department_leader"}),
     R("tasks/<int:task_id>/claim/", "POST", "/tasks/{task_ready}/claim/", {"department_officer", "department_leader"}),
+    R("tasks/<int:task_id>/note/", "POST", "/tasks/{task_ready}/note/", {"department_officer", "department_leader"},
+      data={"note": "已电话联系申请人核实"}),
     R("tasks/<int:task_id>/approve/", "POST", "/tasks/{task_claimed}/approve/",
       {"department_officer", "department_leader"}, data={"opinion": "符合条件，同意"}),
     R("tasks/<int:task_id>/return/", "POST", "/tasks/{task_claimed}/return/",

@@ -317,3 +317,17 @@ def json_form(case):
     from yijianshi.cases.selectors import case_form_data
 
     return case_form_data(case)
+
+
+def test_internal_notes_are_for_staff_only(resident, clerk, officers):
+    from yijianshi.cases.selectors import case_status
+
+    case = _apply(resident)
+    services.case_accept(user=clerk, case=case)
+    task = _task(case, "WJJ-001")
+    with pytest.raises(NotAllowed):
+        services.case_note_add(user=officers("gaj"), task=task, text="不该写")
+    services.case_note_add(user=officers("wjj"), task=task, text="已电话联系助产机构核实")
+    public = [e["message"] for e in case_status(case)["timeline"]]
+    internal = [e["message"] for e in case_status(case, internal=True)["timeline"]]
+    assert "已电话联系助产机构核实" in internal and "已电话联系助产机构核实" not in public

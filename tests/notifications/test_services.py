@@ -31,3 +31,14 @@ def test_a_failing_sms_gateway_marks_the_message_failed(resident, settings, djan
         notify([resident], subject="测试", body="测试")
     sms = Notification.objects.get(channel="sms")
     assert sms.status == "failed" and "unreachable" in sms.error
+
+
+def test_a_resident_sees_her_own_site_messages_on_her_space(resident, relative):
+    from django.test import Client
+
+    notify([resident], subject="申请已受理", body="您的申请（QJ1）已受理。", link="/cases/QJ1/")
+    notify([relative], subject="别人的消息", body="不应出现")
+    client = Client()
+    client.force_login(resident)
+    page = client.get("/me/").content.decode()
+    assert "申请已受理" in page and "别人的消息" not in page

@@ -35,6 +35,7 @@ from yijianshi.accounts.permissions import NotAllowed
 from yijianshi.accounts.roles import Role
 from yijianshi.accounts.services import InvalidInput
 from yijianshi.audit.services import audit_read
+from yijianshi.notifications.selectors import site_messages
 from yijianshi.catalog.models import Bundle
 
 PASSWORD_BACKEND = "yijianshi.accounts.backends.IdentifierBackend"
@@ -162,6 +163,8 @@ def _render_me(request, *, contact_form=None, status=200):
         "granted_count": granted_count,
         "held_count": selectors.mandates_held(person).filter(
             status=Mandate.Status.ACTIVE, valid_until__gt=now).count(),
+        # One's own messages only, whoever one is acting for.
+        "messages_list": list(site_messages(request.user)),
     }, status=status)
 
 

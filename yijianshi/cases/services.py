@@ -689,3 +689,14 @@ def rectification_close(*, user, rectification: RectificationTask, response: str
     _event(case, "rectified", f"{locked.department.name}完成差评整改并回访：{response}", actor=user)
     _audit("case.rectification_close", case, user, reason=response[:200])
     return RectificationTask.objects.get(pk=locked.pk)
+
+
+@transaction.atomic
+def case_note_add(*, user, task: Task, text: str) -> None:
+    """An internal note on the case timeline (staff only; the applicant never sees it), by the task's department."""
+    _require_department(user, task)
+    text = (text or "").strip()
+    if len(text) < 2:
+        raise InvalidInput("note", "内部备注：必填")
+    _event(task.case, "note", text[:1000], actor=user, task=task, internal=True)
+    _audit("case.note", task.case, user, task=task, after={"length": len(text)})

@@ -38,6 +38,7 @@ urlpatterns = [
     path("tasks/rectifications/<int:pk>/close/", views.rectification_close, name="rectification-close"),
     path("tasks/<int:task_id>/", views.task_detail, name="task"),
     path("tasks/<int:task_id>/claim/", views.task_claim, name="task-claim"),
+    path("tasks/<int:task_id>/note/", views.task_note, name="task-note"),
     path("tasks/<int:task_id>/approve/", views.task_approve, name="task-approve"),
     path("tasks/<int:task_id>/return/", views.task_return, name="task-return"),
     path("tasks/<int:task_id>/refuse/", views.task_refuse, name="task-refuse"),

@@ -1064,6 +1064,19 @@ def _task_action(request, task_id: int, action, form_class=None, form_key=None, 
 
 @require_POST
 @staff_page("task.process", section="tasks")
+def task_note(request, task_id: int):
+    task = selectors.task_for_staff(request.user, task_id)
+    try:
+        services.case_note_add(user=request.user, task=task, text=request.POST.get("note", ""))
+    except InvalidInput as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已添加内部备注")
+    return redirect("cases:task", task_id=task.pk)
+
+
+@require_POST
+@staff_page("task.process", section="tasks")
 def task_claim(request, task_id: int):
     return _task_action(request, task_id, lambda task, _: services.task_claim(user=request.user, task=task),
                         done="已认领，请办理")
