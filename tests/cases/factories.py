@@ -2,45 +2,11 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 
-from yijianshi.cases import plan as case_plan
-from yijianshi.cases import storage
-from yijianshi.cases.services import Submission
-from yijianshi.catalog.models import Bundle
-
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-_PATTERN_SAMPLES = ["1234567890123", "2026-01", "610830123456789012345678ABCD", "610830198503150026X11",
-                    "1234567890", "12345678901234567890", "A12345"]
-
-
-def sample_value(rule) -> object:
-    v = rule.validation or {}
-    kind = rule.data_type
-    if v.get("choices"):
-        return v["choices"][0]
-    if v.get("pattern"):
-        return next(s for s in _PATTERN_SAMPLES + ["12345678"] if re.fullmatch(v["pattern"], s))
-    return {"date": "2026-11-20", "integer": 1, "decimal": "100", "boolean": True,
-            "id_number": "61083019850315002X", "phone": "13800000009", "credit_code": "91610830MA7QJ0002M",
-            "address": "清涧县宽州镇秀延路 1 号", "text": "情况说明"}.get(kind, "测试")
-
-
-def submission_for(bundle_code: str, answers: dict | None = None, *, owner, skip_materials=(), defer=(),
-                   commitment_signed=False, **extra) -> Submission:
-    """Answers as given (defaults otherwise), every merged-form field filled validly, every needed material
-    uploaded by ``owner`` (one stored PDF serves all of them, as the content-addressed store would)."""
-    bundle = Bundle.objects.get(code=bundle_code)
-    rows, outcome = case_plan.situation_outcome(bundle, answers or {})
-    included = set(outcome.included)
-    form = {rule.element: sample_value(rule) for rule in case_plan.form_rules(rows, included)}
-    needs = case_plan.material_needs(rows, outcome)
-    stored = storage.store(PDF, owner=owner)
-    materials = {code: stored.pk for code, need in needs.items()
-                 if code not in skip_materials and code not in defer}
-    return Submission(bundle_code=bundle_code, answers=answers or {}, form_data=form, materials=materials,
-                      deferred_materials=list(defer), commitment_signed=commitment_signed, **extra)
+from yijianshi.cases.demo import SAMPLE_PDF as PDF  # noqa: F401  (tests upload it as a material)
+from yijianshi.cases.demo import sample_submission as submission_for  # noqa: F401
+from yijianshi.cases.demo import sample_value  # noqa: F401
 
 
 def key() -> str:

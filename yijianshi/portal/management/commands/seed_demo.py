@@ -65,9 +65,30 @@ class Command(BaseCommand):
                                     representative_name=row["name"], representative_id_number=row["id_number"])
             extra = f"，企业 {company['name']} 的法定代表人" if company else ""
             self.stdout.write(f"  {row['name']}：{row['id_number']} 或 {row['mobile']}{extra}")
+        self._demo_cases()
         self.stdout.write(f"演示密码（全部账号）：{password}")
         self.stdout.write(f"授权代办示例：请以 张桂兰 登录，在“我的授权”中授权帮办员 周丽。当前有效授权 "
                           f"{Mandate.objects.filter(status='active', valid_until__gt=timezone.now()).count()} 条。")
+
+    def _demo_cases(self):
+        """Two applications so the window and the 县人社局 queue have work: 张桂兰's 新生儿出生 waiting for
+        pre-review, and 张小军's 灵活就业 accepted with 县人社局's tasks ready."""
+        from yijianshi.accounts.services import acting_context
+        from yijianshi.cases.demo import sample_submission
+        from yijianshi.cases.models import Case
+        from yijianshi.cases.services import case_accept, case_submit
+
+        if Case.objects.filter(idempotency_key__startswith="demo-").exists():
+            return
+        clerk = User.objects.get(username="clerk")
+        for name, bundle, accept in (("张桂兰", "newborn", False), ("张小军", "flexible-employment", True)):
+            user = Person.objects.get(name=name, user__isnull=False).user
+            case, _ = case_submit(context=acting_context(user), idempotency_key=f"demo-{bundle}",
+                                  submission=sample_submission(bundle, owner=user))
+            if accept:
+                case_accept(user=clerk, case=case)
+            self.stdout.write(f"  演示办件 {case.number}：{name}“{case.bundle.name}”"
+                              f"{'已受理，县人社局待办' if accept else '待窗口预审'}")
 
     @staticmethod
     def _department(code):
