@@ -26,6 +26,9 @@ PERMISSIONS: dict[str, set[Role]] = {
     "task.approve": {R.DEPARTMENT_LEADER},                              # sign off a department's decision
     "hotline.intake": {R.HOTLINE_OPERATOR},
     "hotline.dispatch": {R.HOTLINE_OPERATOR},
+    "hotline.handle": {R.DEPARTMENT_OFFICER, R.DEPARTMENT_LEADER},       # a department works its tickets
+    "hotline.extend": {R.DEPARTMENT_LEADER},
+    "hotline.supervise": {R.SUPERVISOR},                                # 督办, reopen or close after a bad rating
     "supervision.view": {R.SUPERVISOR},                                 # efficiency dashboard, 督办
     "audit.view": {R.SUPERVISOR, R.SYSTEM_ADMIN},
     "catalog.edit": {R.CATALOG_ADMIN},
@@ -37,4 +40,4 @@ PERMISSIONS: dict[str, set[Role]] = {
     "mandate.act_as_helper": {R.HELPER},                                # be chosen by residents as 帮办代办员
 }
 
-DEPARTMENT_SCOPED = {"task.process", "task.approve"}
+DEPARTMENT_SCOPED = {"task.process", "task.approve", "hotline.handle", "hotline.extend"}

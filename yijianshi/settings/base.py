@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "yijianshi.catalog",
     "yijianshi.notifications",
     "yijianshi.cases",
+    "yijianshi.hotline",
     "yijianshi.search",
     "yijianshi.portal",
 ]
@@ -212,6 +213,7 @@ COUNTY_DIVISION_CODE = "610830"
 SITE_TITLE = "清涧县“高效办成一件事”政务服务平台"
 # Uploaded materials live outside the web root, named by their SHA-256, served only through permission checks.
 UPLOAD_ROOT = Path(os.environ.get("UPLOAD_ROOT", str(BASE_DIR / "var" / "uploads")))
+HOTLINE_MODEL_PATH = Path(os.environ.get("HOTLINE_MODEL_PATH", str(BASE_DIR / "var" / "dispatch-model.joblib")))
 # Notifications: SMS through "console" (development) or "http" (the province's SMS platform); e-mail through
 # Django's EMAIL_BACKEND (console unless EMAIL_URL-style settings are given in production).
 NOTIFICATION_SMS_GATEWAY = os.environ.get("NOTIFICATION_SMS_GATEWAY", "console")
@@ -220,6 +222,9 @@ NOTIFICATION_SMS_TOKEN = os.environ.get("NOTIFICATION_SMS_TOKEN", "")
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@qingjian.gov.cn")
+# 12345 time limits by urgency: urgent in clock hours, the rest in working days; one extension at most.
+HOTLINE_TIME_LIMITS = {"urgent": {"hours": 2}, "normal": {"working_days": 5}}
+HOTLINE_MAX_EXTENSION_DAYS = 10
 # 差评整改 deadline in working days.
 RECTIFICATION_WORKING_DAYS = int(os.environ.get("RECTIFICATION_WORKING_DAYS", "15"))
 

@@ -1,0 +1,139 @@
+"""12345 工单: what a caller asked, who handles it, every step of the closed loop, and how the caller rated it.
+State changes happen only in services.py through TICKET_TRANSITIONS."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from yijianshi.privacy import masking
+from yijianshi.privacy.fields import EncryptedTextField
+
+
+class Ticket(models.Model):
+    class Status(models.TextChoices):
+        RECEIVED = "received", "已受理"
+        DISPATCHED = "dispatched", "已分拨"
+        RETURNED = "returned", "已退单"
+        IN_PROGRESS = "in_progress", "办理中"
+        REPLIED = "replied", "已答复"
+        REOPEN_REQUESTED = "reopen_requested", "不满意待复核"
+        CLOSED = "closed", "已办结"
+        MERGED = "merged", "已并单"
+
+    class Channel(models.TextChoices):
+        PHONE = "phone", "电话"
+        WEB = "web", "网上留言"
+        OPEN311 = "open311", "对接系统（Open311）"
+
+    class Kind(models.TextChoices):
+        COMPLAINT = "complaint", "投诉"
+        REQUEST = "request", "求助"
+        CONSULTATION = "consultation", "咨询"
+        SUGGESTION = "suggestion", "建议"
+        PRAISE = "praise", "表扬"
+        SERVICE_FAILURE = "service_failure", "办不成事"
+
+    class Urgency(models.TextChoices):
+        NORMAL = "normal", "一般"
+        URGENT = "urgent", "紧急"
+
+    number = models.CharField("工单编号", max_length=20, unique=True)
+    channel = models.CharField("来源渠道", max_length=10, choices=Channel.choices)
+    kind = models.CharField("诉求类型", max_length=16, choices=Kind.choices)
+    urgency = models.CharField("紧急程度", max_length=8, choices=Urgency.choices, default=Urgency.NORMAL)
+    category = models.CharField("诉求分类", max_length=60, blank=True)
+    content = models.TextField("诉求内容")
+    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.RECEIVED, db_index=True)
+    # The caller: a registered person when known; a name and number typed by the operator otherwise.
+    caller = models.ForeignKey("accounts.Party", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="tickets", verbose_name="诉求人")
+    caller_name = models.CharField("诉求人称呼", max_length=30, blank=True)
+    caller_mobile = EncryptedTextField("联系电话", blank=True)
+    caller_mobile_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    wants_reply = models.BooleanField("需要答复", default=True)
+    town = models.ForeignKey("organizations.Town", null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="+", verbose_name="所在镇")
+    address = models.CharField("具体位置", max_length=200, blank=True)
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    lead_department = models.ForeignKey("organizations.Department", null=True, blank=True, on_delete=models.PROTECT,
+                                        related_name="lead_tickets", verbose_name="主办单位")
+    co_departments = models.ManyToManyField("organizations.Department", blank=True, related_name="co_tickets",
+                                            verbose_name="协办单位")
+    service_point = models.ForeignKey("organizations.ServicePoint", null=True, blank=True,
+                                      on_delete=models.PROTECT, related_name="+", verbose_name="属地便民服务中心")
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="merged_tickets", verbose_name="并入工单")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name="受理人")
+    created_at = models.DateTimeField("受理时间", default=timezone.now, db_index=True)
+    dispatched_at = models.DateTimeField("分拨时间", null=True, blank=True)
+    due_at = models.DateTimeField("办理时限", null=True, blank=True, db_index=True)
+    extended = models.BooleanField("已延期", default=False)
+    alert_level = models.CharField("预警", max_length=8, blank=True)
+    reply = models.TextField("答复内容", blank=True)
+    replied_at = models.DateTimeField("答复时间", null=True, blank=True)
+    reopen_count = models.PositiveSmallIntegerField("重办次数", default=0)
+    closed_at = models.DateTimeField("办结时间", null=True, blank=True)
+    close_reason = models.CharField("办结说明", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "12345 工单"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["lead_department", "status", "due_at"])]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def masked_caller(self) -> str:
+        return masking.mask_name(self.caller_name) or "匿名"
+
+
+class TicketEvent(models.Model):
+    """The ticket's timeline: every step of the loop, appended, never edited."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="+")
+    kind = models.CharField(max_length=30)
+    message = models.TextField()
+    internal = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+
+class DispatchDecision(models.Model):
+    """What the classifier suggested and where the operator sent the ticket: the next retrain's training data."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="dispatch_decisions")
+    text = models.TextField()
+    suggested = models.JSONField(default=list)  # [[department code, score], ...]
+    department = models.ForeignKey("organizations.Department", on_delete=models.PROTECT, related_name="+")
+    accepted_suggestion = models.BooleanField()
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(default=timezone.now)
+    # A department's 退单 marks the decision wrong, so it does not teach the model the mistake.
+    returned = models.BooleanField(default=False)
+
+
+class TicketRating(models.Model):
+    """The caller's rating after the reply (five national levels); every rating is kept, reopenings included."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="ratings")
+    level = models.PositiveSmallIntegerField()
+    comment = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    rated_at = models.DateTimeField(default=timezone.now)
+
+
+class TicketNumberCounter(models.Model):
+    """Per-day counter for 工单编号 (RX + date + serial); locked while a number is taken."""
+
+    day = models.DateField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)

@@ -1,0 +1,371 @@
+"""The 12345 closed loop: 受理 -> 分拨 -> 办理 -> 督办 -> 答复 -> 回访/评价 -> 办结, where a dissatisfied caller
+sends the ticket to a supervisor who reopens it (差评重办) or closes it with a reason.
+
+One transition table (TICKET_TRANSITIONS), enforced in `_to`: lock the row, check the move, append the timeline
+event and the audit record. Notifications go out on commit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from yijianshi.accounts.identity import IdentityError, parse_mobile
+from yijianshi.accounts.models import User
+from yijianshi.accounts.permissions import NotAllowed, has_permission, require_permission
+from yijianshi.accounts.roles import Role
+from yijianshi.accounts.services import InvalidInput, mobile_index
+from yijianshi.audit.services import audit_record
+from yijianshi.hotline.models import DispatchDecision, Ticket, TicketEvent, TicketNumberCounter, TicketRating
+from yijianshi.notifications.services import notify
+from yijianshi.organizations.models import Department, ServicePoint, Town
+from yijianshi.workdays import selectors as workdays
+
+S = Ticket.Status
+TICKET_TRANSITIONS: dict[str, set[str]] = {
+    S.RECEIVED: {S.DISPATCHED, S.MERGED, S.CLOSED},       # the operator dispatches, merges a duplicate, or answers
+                                                          # a consultation on the phone and closes
+    S.DISPATCHED: {S.IN_PROGRESS, S.RETURNED},            # the department takes it, or returns it (退单)
+    S.RETURNED: {S.DISPATCHED},                           # the operator dispatches again
+    S.IN_PROGRESS: {S.REPLIED},                           # the department answers the caller
+    S.REPLIED: {S.CLOSED, S.REOPEN_REQUESTED},            # satisfied closes; dissatisfied asks for a review
+    S.REOPEN_REQUESTED: {S.IN_PROGRESS, S.CLOSED},        # the supervisor reopens (差评重办) or closes with a reason
+    S.CLOSED: set(),
+    S.MERGED: set(),
+}
+RETURN_WINDOW_WORKING_DAYS = 2
+SATISFIED_LEVELS = {5, 4, 3}  # 非常满意, 满意, 基本满意
+
+
+class Conflict(Exception):
+    def __init__(self, message: str):
+        self.message = message
+        super().__init__(message)
+
+
+def _event(ticket, kind, message, *, actor=None, internal=False):
+    TicketEvent.objects.create(ticket=ticket, kind=kind, message=message, internal=internal,
+                               actor=actor if actor is not None and actor.is_authenticated else None)
+
+
+def _to(ticket: Ticket, target: str, *, actor, kind: str, message: str, reason: str = "") -> Ticket:
+    locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if target not in TICKET_TRANSITIONS[locked.status]:
+        raise Conflict(f"工单当前为“{locked.get_status_display()}”，不能转为“{Ticket.Status(target).label}”")
+    before = locked.status
+    locked.status = target
+    locked.save(update_fields=["status"])
+    _event(locked, kind, message, actor=actor)
+    audit_record(action=f"ticket.{kind}", object_type="hotline.ticket", object_id=locked.number, actor=actor,
+                 principal=locked.caller, subject=locked.caller, reason=reason,
+                 before={"status": before}, after={"status": target})
+    return locked
+
+
+def _number() -> str:
+    day = timezone.localdate()
+    TicketNumberCounter.objects.bulk_create([TicketNumberCounter(day=day, last=0)], ignore_conflicts=True)
+    counter = TicketNumberCounter.objects.select_for_update().get(day=day)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"RX{day:%Y%m%d}{counter.last:05d}"
+
+
+def time_limit(urgency: str, start: datetime) -> datetime:
+    """When the department must have replied: urgent in hours of clock time, the rest in working days
+    (end of the working day), from settings.HOTLINE_TIME_LIMITS."""
+    limits = settings.HOTLINE_TIME_LIMITS[urgency]
+    if "hours" in limits:
+        return start + timedelta(hours=limits["hours"])
+    due = workdays.add_working_days(timezone.localtime(start).date(), limits["working_days"])
+    return timezone.make_aware(datetime.combine(due, time(18, 0)))
+
+
+def _leaders(department) -> list[User]:
+    return list(User.objects.filter(is_active=True, role_grants__role=Role.DEPARTMENT_LEADER,
+                                    role_grants__department=department).distinct())
+
+
+def _handlers(department) -> list[User]:
+    return list(User.objects.filter(is_active=True, role_grants__role=Role.DEPARTMENT_OFFICER,
+                                    role_grants__department=department).distinct())
+
+
+def _caller_users(ticket: Ticket) -> list[User]:
+    person = ticket.caller.as_concrete() if ticket.caller else None
+    user = getattr(person, "user", None)
+    return [user] if user is not None else []
+
+
+# --- intake -----------------------------------------------------------------------------------------------------
+
+@transaction.atomic
+def ticket_intake(*, user, channel: str, kind: str, content: str, caller=None, caller_name: str = "",
+                  caller_mobile: str = "", wants_reply: bool = True, urgency: str = Ticket.Urgency.NORMAL,
+                  category: str = "", town_code: str = "", address: str = "", latitude=None,
+                  longitude=None) -> Ticket:
+    """受理: an operator takes a call, a resident leaves a message (``user`` is then the resident), or another
+    system posts through Open311 (``user`` is its system account)."""
+    if channel == Ticket.Channel.PHONE:
+        require_permission(user, "hotline.intake", message="只有 12345 话务员可以受理来电")
+    if channel not in Ticket.Channel.values:
+        raise InvalidInput("channel", "来源渠道：不支持")
+    if kind not in Ticket.Kind.values:
+        raise InvalidInput("kind", "诉求类型：请选择投诉、求助、咨询、建议、表扬或办不成事")
+    if urgency not in Ticket.Urgency.values:
+        raise InvalidInput("urgency", "紧急程度：请选择一般或紧急")
+    content = (content or "").strip()
+    if len(content) < 5:
+        raise InvalidInput("content", "诉求内容：请至少写 5 个字，说清楚事情、地点和诉求")
+    if len(content) > 4000:
+        raise InvalidInput("content", "诉求内容：不能超过 4000 个字")
+    mobile = ""
+    if caller_mobile:
+        try:
+            mobile = parse_mobile(caller_mobile, field="caller_mobile")
+        except IdentityError as exc:
+            raise InvalidInput(exc.field, exc.message.replace("手机号码", "联系电话", 1)) from None
+    if wants_reply and not mobile and caller is None:
+        raise InvalidInput("caller_mobile", "联系电话：需要答复时必填")
+    town = None
+    if town_code:
+        town = Town.objects.filter(division_code=town_code).first()
+        if town is None:
+            raise InvalidInput("town_code", "所在镇：不存在")
+    now = timezone.now()
+    ticket = Ticket.objects.create(
+        number=_number(), channel=channel, kind=kind, urgency=urgency, category=category[:60], content=content,
+        caller=caller, caller_name=(caller_name or (caller.display_name if caller else ""))[:30],
+        caller_mobile=mobile, caller_mobile_index=mobile_index(mobile) if mobile else "", wants_reply=wants_reply,
+        town=town, address=(address or "")[:200], latitude=latitude, longitude=longitude,
+        created_by=user if user is not None and user.is_authenticated else None, created_at=now,
+        due_at=time_limit(urgency, now))
+    _event(ticket, "received", f"{Ticket.Channel(channel).label}受理：{Ticket.Kind(kind).label}，"
+                               f"{Ticket.Urgency(urgency).label}")
+    audit_record(action="ticket.intake", object_type="hotline.ticket", object_id=ticket.number, actor=user,
+                 principal=caller, subject=caller, after={"kind": kind, "urgency": urgency, "channel": channel})
+    return ticket
+
+
+@transaction.atomic
+def ticket_merge(*, user, ticket: Ticket, into: Ticket) -> Ticket:
+    """并单: a duplicate about the same matter joins the earlier ticket and is answered with it."""
+    require_permission(user, "hotline.dispatch")
+    if into.pk == ticket.pk or into.merged_into_id:
+        raise InvalidInput("into", "并入工单：不能并入自身或已并单的工单")
+    if into.status in (S.CLOSED, S.MERGED):
+        raise Conflict("并入工单已办结，请新建工单")
+    ticket = _to(ticket, S.MERGED, actor=user, kind="merged", message=f"与 {into.number} 为同一事项，并单办理")
+    Ticket.objects.filter(pk=ticket.pk).update(merged_into=into)
+    _event(into, "merged_in", f"并入重复工单 {ticket.number}", actor=user)
+    return ticket
+
+
+# --- dispatch ---------------------------------------------------------------------------------------------------
+
+@transaction.atomic
+def ticket_dispatch(*, user, ticket: Ticket, department_code: str, co_department_codes=(),
+                    service_point_code: str = "", suggestions=(), note: str = "") -> Ticket:
+    """分拨 to a lead department (plus co-handlers and the town's service centre). ``suggestions`` are what the
+    classifier proposed; the decision is kept as training data. A 办不成事 ticket goes to the supervisors."""
+    require_permission(user, "hotline.dispatch", message="只有 12345 话务员可以分拨工单")
+    department = Department.objects.filter(code=department_code).first()
+    if department is None:
+        raise InvalidInput("department_code", "主办单位：不存在")
+    co = list(Department.objects.filter(code__in=[c for c in co_department_codes if c != department_code]))
+    point = None
+    if service_point_code:
+        point = ServicePoint.objects.filter(code=service_point_code).first()
+        if point is None:
+            raise InvalidInput("service_point_code", "属地便民服务中心：不存在")
+    ticket = _to(ticket, S.DISPATCHED, actor=user, kind="dispatched",
+                 message=f"分拨至{department.name}" + (f"，协办：{'、'.join(d.name for d in co)}" if co else "")
+                         + (f"，属地：{point.name}" if point else "") + (f"。{note.strip()}" if note.strip() else ""))
+    Ticket.objects.filter(pk=ticket.pk).update(lead_department=department, service_point=point,
+                                               dispatched_at=timezone.now())
+    ticket.co_departments.set(co)
+    top = suggestions[0][0] if suggestions else None
+    DispatchDecision.objects.create(ticket=ticket, text=ticket.content, suggested=[list(s) for s in suggestions],
+                                    department=department, accepted_suggestion=top == department.code,
+                                    decided_by=user)
+    people = _handlers(department) + [h for d in co for h in _handlers(d)]
+    if ticket.kind == Ticket.Kind.SERVICE_FAILURE:
+        people += list(User.objects.filter(is_active=True, role_grants__role=Role.SUPERVISOR).distinct())
+    transaction.on_commit(lambda: notify(people, subject="新的 12345 工单",
+                                         body=f"{ticket.number}：{ticket.content[:60]}", link=f"/hotline/{ticket.pk}/"))
+    return Ticket.objects.get(pk=ticket.pk)
+
+
+def _require_handler(user, ticket: Ticket, permission="hotline.handle") -> None:
+    if ticket.lead_department is None or not has_permission(user, permission, ticket.lead_department):
+        raise NotAllowed("只有主办单位的工作人员可以办理此工单")
+
+
+@transaction.atomic
+def ticket_return(*, user, ticket: Ticket, reason: str) -> Ticket:
+    """退单: the department says it is not theirs, within 2 working days of dispatch, with a reason."""
+    _require_handler(user, ticket)
+    reason = (reason or "").strip()
+    if len(reason) < 4:
+        raise InvalidInput("reason", "退单理由：必填，写明不属于本单位职责的依据")
+    dispatched_on = timezone.localtime(ticket.dispatched_at).date()
+    limit = workdays.add_working_days(dispatched_on, RETURN_WINDOW_WORKING_DAYS)
+    if timezone.localdate() > limit:
+        raise Conflict(f"已超过退单时限（分拨后 {RETURN_WINDOW_WORKING_DAYS} 个工作日，至 {limit}），请先办理或申请协调")
+    ticket = _to(ticket, S.RETURNED, actor=user, kind="returned", reason=reason,
+                 message=f"{ticket.lead_department.name}退单：{reason}")
+    DispatchDecision.objects.filter(ticket=ticket).update(returned=True)
+    operators = list(User.objects.filter(is_active=True, role_grants__role=Role.HOTLINE_OPERATOR).distinct())
+    transaction.on_commit(lambda: notify(operators, subject="工单退单，请重新分拨",
+                                         body=f"{ticket.number}：{reason}", link=f"/hotline/{ticket.pk}/"))
+    return ticket
+
+
+@transaction.atomic
+def ticket_accept(*, user, ticket: Ticket) -> Ticket:
+    _require_handler(user, ticket)
+    return _to(ticket, S.IN_PROGRESS, actor=user, kind="in_progress", message=f"{ticket.lead_department.name}开始办理")
+
+
+@transaction.atomic
+def ticket_extend(*, user, ticket: Ticket, working_days: int, reason: str) -> Ticket:
+    """One extension, up to settings.HOTLINE_MAX_EXTENSION_DAYS working days, approved by the department leader."""
+    _require_handler(user, ticket, "hotline.extend")
+    locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if locked.extended:
+        raise Conflict("该工单已延期过一次")
+    if not 1 <= int(working_days) <= settings.HOTLINE_MAX_EXTENSION_DAYS:
+        raise InvalidInput("working_days", f"延期天数：应在 1 到 {settings.HOTLINE_MAX_EXTENSION_DAYS} 个工作日之间")
+    if len((reason or "").strip()) < 4:
+        raise InvalidInput("reason", "延期理由：必填")
+    base = timezone.localtime(locked.due_at).date()
+    due = timezone.make_aware(datetime.combine(workdays.add_working_days(base, int(working_days)), time(18, 0)))
+    Ticket.objects.filter(pk=locked.pk).update(due_at=due, extended=True, alert_level="")
+    _event(locked, "extended", f"经{locked.lead_department.name}负责人批准延期 {working_days} 个工作日：{reason.strip()}",
+           actor=user)
+    audit_record(action="ticket.extend", object_type="hotline.ticket", object_id=locked.number, actor=user,
+                 reason=reason, after={"due_at": due})
+    return Ticket.objects.get(pk=locked.pk)
+
+
+@transaction.atomic
+def ticket_supervise(*, user, ticket: Ticket, note: str, escalate: bool = False) -> Ticket:
+    """督办: a supervisor presses the department, optionally escalating to its leaders."""
+    require_permission(user, "hotline.supervise", message="只有效能监督员可以督办")
+    if ticket.status in (S.CLOSED, S.MERGED):
+        raise Conflict("工单已办结，无需督办")
+    note = (note or "").strip()
+    if len(note) < 4:
+        raise InvalidInput("note", "督办意见：必填")
+    _event(ticket, "supervised", f"督办{'（已升级至部门负责人）' if escalate else ''}：{note}", actor=user)
+    audit_record(action="ticket.supervise", object_type="hotline.ticket", object_id=ticket.number, actor=user,
+                 reason=note, after={"escalate": escalate})
+    department = ticket.lead_department
+    people = (_handlers(department) if department else []) + (_leaders(department) if escalate and department else [])
+    transaction.on_commit(lambda: notify(people, subject="工单督办", body=f"{ticket.number}：{note}",
+                                         link=f"/hotline/{ticket.pk}/"))
+    return ticket
+
+
+@transaction.atomic
+def ticket_reply(*, user, ticket: Ticket, reply: str) -> Ticket:
+    """答复: the department's answer; the caller is told and asked to rate."""
+    _require_handler(user, ticket)
+    reply = (reply or "").strip()
+    if len(reply) < 10:
+        raise InvalidInput("reply", "答复内容：至少 10 个字，写明办理结果和依据")
+    ticket = _to(ticket, S.REPLIED, actor=user, kind="replied", message=f"{ticket.lead_department.name}答复：{reply}")
+    Ticket.objects.filter(pk=ticket.pk).update(reply=reply, replied_at=timezone.now())
+    for merged in ticket.merged_tickets.all():
+        _event(merged, "replied", f"随 {ticket.number} 一并答复：{reply}", actor=user)
+    transaction.on_commit(lambda: notify(_caller_users(ticket), subject="您的 12345 诉求已答复",
+                                         body=f"{ticket.number}：{reply[:100]}。请对办理结果进行评价。",
+                                         link=f"/hotline/mine/{ticket.number}/"))
+    return ticket
+
+
+@transaction.atomic
+def ticket_rate(*, user, ticket: Ticket, level: int, comment: str = "") -> Ticket:
+    """回访/评价: the caller (or the operator recording a call-back) rates the reply. Satisfied closes;
+    dissatisfied sends it to a supervisor."""
+    own = ticket.caller is not None and getattr(ticket.caller.as_concrete(), "user_id", None) == user.pk
+    if not own:
+        require_permission(user, "hotline.intake", message="只有诉求人或回访话务员可以评价")
+    if level not in (1, 2, 3, 4, 5):
+        raise InvalidInput("level", "评价：请选择 非常满意、满意、基本满意、不满意 或 非常不满意")
+    comment = (comment or "").strip()[:1000]
+    if level <= 2 and len(comment) < 2:
+        raise InvalidInput("comment", "评价说明：不满意时请说明原因")
+    labels = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
+    TicketRating.objects.create(ticket=ticket, level=level, comment=comment, recorded_by=user)
+    if level in SATISFIED_LEVELS:
+        ticket = _to(ticket, S.CLOSED, actor=user, kind="closed", message=f"回访评价：{labels[level]}，办结")
+        Ticket.objects.filter(pk=ticket.pk).update(closed_at=timezone.now(), close_reason="诉求人满意")
+        return ticket
+    ticket = _to(ticket, S.REOPEN_REQUESTED, actor=user, kind="reopen_requested",
+                 message=f"回访评价：{labels[level]}。{comment}")
+    supervisors = list(User.objects.filter(is_active=True, role_grants__role=Role.SUPERVISOR).distinct())
+    transaction.on_commit(lambda: notify(supervisors, subject="工单不满意待复核", body=f"{ticket.number}：{comment}",
+                                         link=f"/hotline/{ticket.pk}/"))
+    return ticket
+
+
+@transaction.atomic
+def ticket_review(*, user, ticket: Ticket, reopen: bool, reason: str) -> Ticket:
+    """After a bad rating the supervisor either reopens the ticket for handling again (差评重办) or closes it."""
+    require_permission(user, "hotline.supervise", message="只有效能监督员可以复核不满意工单")
+    reason = (reason or "").strip()
+    if len(reason) < 4:
+        raise InvalidInput("reason", "复核意见：必填")
+    if reopen:
+        ticket = _to(ticket, S.IN_PROGRESS, actor=user, kind="reopened", reason=reason,
+                     message=f"差评重办：{reason}")
+        now = timezone.now()
+        Ticket.objects.filter(pk=ticket.pk).update(reopen_count=ticket.reopen_count + 1,
+                                                   due_at=time_limit(ticket.urgency, now), alert_level="")
+        transaction.on_commit(lambda: notify(_handlers(ticket.lead_department) + _leaders(ticket.lead_department),
+                                             subject="差评重办", body=f"{ticket.number}：{reason}",
+                                             link=f"/hotline/{ticket.pk}/"))
+        return ticket
+    ticket = _to(ticket, S.CLOSED, actor=user, kind="closed", reason=reason, message=f"复核后办结：{reason}")
+    Ticket.objects.filter(pk=ticket.pk).update(closed_at=timezone.now(), close_reason=reason[:300])
+    return ticket
+
+
+@transaction.atomic
+def ticket_close_at_intake(*, user, ticket: Ticket, answer: str) -> Ticket:
+    """A consultation the operator answers on the phone is closed at once (即问即答)."""
+    require_permission(user, "hotline.intake")
+    if len((answer or "").strip()) < 4:
+        raise InvalidInput("answer", "答复内容：必填")
+    ticket = _to(ticket, S.CLOSED, actor=user, kind="answered", message=f"话务员当场答复：{answer.strip()}")
+    Ticket.objects.filter(pk=ticket.pk).update(reply=answer.strip(), replied_at=timezone.now(),
+                                               closed_at=timezone.now(), close_reason="当场答复")
+    return ticket
+
+
+def ticket_deadline_sweep(now=None) -> int:
+    """Flag open tickets near (yellow: 2 hours or less) or past (red) their limit; tell the supervisors once."""
+    now = now or timezone.now()
+    changed = 0
+    supervisors = list(User.objects.filter(is_active=True, role_grants__role=Role.SUPERVISOR).distinct())
+    open_statuses = [S.DISPATCHED, S.IN_PROGRESS, S.RETURNED, S.RECEIVED]
+    for ticket in Ticket.objects.filter(status__in=open_statuses, due_at__isnull=False):
+        level = "red" if now > ticket.due_at else ("yellow" if ticket.due_at - now <= timedelta(hours=2) else "")
+        if level == ticket.alert_level:
+            continue
+        with transaction.atomic():
+            Ticket.objects.filter(pk=ticket.pk).update(alert_level=level)
+            if level:
+                words = "即将超时" if level == "yellow" else "已超时"
+                _event(ticket, f"alert_{level}", f"工单{words}（时限 {timezone.localtime(ticket.due_at):%m-%d %H:%M}）",
+                       internal=True)
+                department = ticket.lead_department
+                notify((_handlers(department) if department else []) + (supervisors if level == "red" else []),
+                       subject=f"12345 工单{words}", body=f"{ticket.number}：{ticket.content[:60]}",
+                       link=f"/hotline/{ticket.pk}/", dedupe_key=f"ticket:{ticket.pk}:{ticket.reopen_count}:{level}")
+        changed += 1
+    return changed
