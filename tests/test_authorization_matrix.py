@@ -54,6 +54,8 @@ class Route:
     # Statuses that still mean "let in" for an allowed actor: a form the matrix does not fill (uploads, problem
     # lists) answers 400 and a case in another state 409. The flows themselves are tested in tests/cases.
     also_ok: tuple = ()
+    # Machine endpoints that take an api_key rather than a session answer everyone without one with this status.
+    without_key: int | None = None
 
     @property
     def id(self) -> str:
@@ -225,6 +227,11 @@ ROUTES = [
       data={"opinion": "不符合条件", "legal_basis": "《社会保险法》第五十八条"}),
     R("/api/v1/tasks/{task_id}/extend", "POST", "/api/v1/tasks/{task_claimed}/extend", {"department_leader"},
       api=True, data={"days": 3, "reason": "需要调取外省参保记录"}),
+    # Open311 GeoReport v2: the service list is public; requests need an app's api_key (tested in tests/hotline)
+    R(r"open311/v2/^services\.(?P<fmt>json|xml)", "GET", "/open311/v2/services.json", EVERYONE),
+    R(r"open311/v2/^requests\.(?P<fmt>json|xml)", "GET", "/open311/v2/requests.json", set(), without_key=403),
+    R(r"open311/v2/^requests/(?P<number>RX\d+)\.(?P<fmt>json|xml)", "GET", "/open311/v2/requests/RX2026113000001.json",
+      set(), without_key=403),
     # The Django admin: catalog and system administrators only
     R("admin/", "GET", "/admin/", {"catalog_admin", "system_admin"}),
 ]
@@ -370,7 +377,9 @@ def test_each_actor_gets_exactly_the_access_the_matrix_grants(world, db, route, 
     if actor in route.allowed:
         assert status < 400 or status in route.also_ok, (status, response.content[:300])
         return
-    if actor == "anonymous" and not route.url.startswith("/oidc/"):
+    if route.without_key is not None:
+        assert status == route.without_key, (status, response.content[:300])
+    elif actor == "anonymous" and not route.url.startswith("/oidc/"):
         if route.api:
             assert status == 401
         else:

@@ -6,6 +6,7 @@ from yijianshi.api import api
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    path("open311/v2/", include("yijianshi.hotline.urls_open311")),
     path("oidc/", include("yijianshi.accounts.urls_oidc")),
     path("staff/", include("yijianshi.accounts.staff_urls")),
     path("supervision/audit/", include("yijianshi.audit.urls")),

@@ -199,15 +199,18 @@ def ticket_dispatch(*, user, ticket: Ticket, department_code: str, co_department
     return Ticket.objects.get(pk=ticket.pk)
 
 
-def _require_handler(user, ticket: Ticket, permission="hotline.handle") -> None:
+def _require_handler(user, ticket: Ticket, permission="hotline.handle") -> Ticket:
+    """The ticket as it is now (the caller's copy may predate a dispatch), if the user's department leads it."""
+    ticket = Ticket.objects.select_related("lead_department").get(pk=ticket.pk)
     if ticket.lead_department is None or not has_permission(user, permission, ticket.lead_department):
         raise NotAllowed("只有主办单位的工作人员可以办理此工单")
+    return ticket
 
 
 @transaction.atomic
 def ticket_return(*, user, ticket: Ticket, reason: str) -> Ticket:
     """退单: the department says it is not theirs, within 2 working days of dispatch, with a reason."""
-    _require_handler(user, ticket)
+    ticket = _require_handler(user, ticket)
     reason = (reason or "").strip()
     if len(reason) < 4:
         raise InvalidInput("reason", "退单理由：必填，写明不属于本单位职责的依据")
@@ -226,14 +229,14 @@ def ticket_return(*, user, ticket: Ticket, reason: str) -> Ticket:
 
 @transaction.atomic
 def ticket_accept(*, user, ticket: Ticket) -> Ticket:
-    _require_handler(user, ticket)
+    ticket = _require_handler(user, ticket)
     return _to(ticket, S.IN_PROGRESS, actor=user, kind="in_progress", message=f"{ticket.lead_department.name}开始办理")
 
 
 @transaction.atomic
 def ticket_extend(*, user, ticket: Ticket, working_days: int, reason: str) -> Ticket:
     """One extension, up to settings.HOTLINE_MAX_EXTENSION_DAYS working days, approved by the department leader."""
-    _require_handler(user, ticket, "hotline.extend")
+    ticket = _require_handler(user, ticket, "hotline.extend")
     locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
     if locked.extended:
         raise Conflict("该工单已延期过一次")
@@ -273,7 +276,7 @@ def ticket_supervise(*, user, ticket: Ticket, note: str, escalate: bool = False)
 @transaction.atomic
 def ticket_reply(*, user, ticket: Ticket, reply: str) -> Ticket:
     """答复: the department's answer; the caller is told and asked to rate."""
-    _require_handler(user, ticket)
+    ticket = _require_handler(user, ticket)
     reply = (reply or "").strip()
     if len(reply) < 10:
         raise InvalidInput("reply", "答复内容：至少 10 个字，写明办理结果和依据")
