@@ -331,3 +331,25 @@ def test_internal_notes_are_for_staff_only(resident, clerk, officers):
     public = [e["message"] for e in case_status(case)["timeline"]]
     internal = [e["message"] for e in case_status(case, internal=True)["timeline"]]
     assert "已电话联系助产机构核实" in internal and "已电话联系助产机构核实" not in public
+
+
+def test_an_abusive_review_is_appealed_by_the_department_and_excluded_by_a_supervisor(
+        resident, clerk, officers, make_staff):
+    case = _apply(resident)
+    services.case_accept(user=clerk, case=case)
+    while ready := list(case.tasks.filter(status=Task.Status.READY).select_related("department")):
+        for task in ready:
+            _finish(task, officers)
+    rating = services.case_rate(context=acting_context(resident), case=case, level=1, comment="一群废物")
+    leader = make_staff("wjj-leader", "department_leader", department="wjj")
+    supervisor = make_staff("supervisor", "supervisor")
+    with pytest.raises(NotAllowed):
+        services.rating_appeal(user=officers("wjj"), rating=rating, reason="评价含辱骂内容，与服务无关")
+    services.rating_appeal(user=leader, rating=rating, reason="评价含辱骂内容，且办件全部按时办结")
+    with pytest.raises(NotAllowed):
+        services.rating_appeal_decide(user=leader, rating=rating, exclude=True, reason="成立")
+    decided = services.rating_appeal_decide(user=supervisor, rating=rating, exclude=True, reason="含辱骂，不计入")
+    assert decided.appeal_decision == "excluded"
+    assert RectificationTask.objects.get(rating=rating).status == RectificationTask.Status.DONE
+    with pytest.raises(Conflict):
+        services.rating_appeal_decide(user=supervisor, rating=rating, exclude=False, reason="再次复核")

@@ -247,6 +247,17 @@ class Rating(models.Model):
     comment = models.TextField(blank=True)
     rated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     rated_at = models.DateTimeField(default=timezone.now)
+    # A department may appeal an abusive review; a supervisor decides. Excluded reviews stay on record but do
+    # not count in the department's figures and close its rectification.
+    appeal_reason = models.TextField("申诉理由", blank=True)
+    appealed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    appealed_at = models.DateTimeField(null=True, blank=True)
+    appeal_decision = models.CharField("申诉结果", max_length=10, blank=True,
+                                       choices=[("excluded", "申诉成立，不计入评价"), ("upheld", "申诉不成立")])
+    appeal_decision_reason = models.TextField("复核意见", blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
 
 
 class RectificationTask(models.Model):

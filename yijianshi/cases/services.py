@@ -700,3 +700,42 @@ def case_note_add(*, user, task: Task, text: str) -> None:
         raise InvalidInput("note", "内部备注：必填")
     _event(task.case, "note", text[:1000], actor=user, task=task, internal=True)
     _audit("case.note", task.case, user, task=task, after={"length": len(text)})
+
+
+@transaction.atomic
+def rating_appeal(*, user, rating: Rating, reason: str) -> Rating:
+    """The rated department appeals a review it believes abusive (insults, unrelated to the service)."""
+    locked = Rating.objects.select_for_update().select_related("case__bundle").get(pk=rating.pk)
+    department = locked.case.bundle.lead_department
+    if not has_permission(user, "task.approve", department):
+        raise NotAllowed(f"只有{department.name}的审批负责人可以申诉评价")
+    if locked.appealed_at is not None:
+        raise Conflict("该评价已申诉过")
+    reason = (reason or "").strip()
+    if len(reason) < 10:
+        raise InvalidInput("reason", "申诉理由：至少 10 个字，写明评价不实或含辱骂等情形及证据")
+    Rating.objects.filter(pk=locked.pk).update(appeal_reason=reason, appealed_by=user, appealed_at=timezone.now())
+    _event(locked.case, "rating_appealed", f"{department.name}对评价提出申诉：{reason}", actor=user, internal=True)
+    _audit("case.rating_appeal", locked.case, user, reason=reason)
+    return Rating.objects.get(pk=locked.pk)
+
+
+@transaction.atomic
+def rating_appeal_decide(*, user, rating: Rating, exclude: bool, reason: str) -> Rating:
+    """A supervisor decides an appeal: an excluded review no longer counts and its rectification is closed."""
+    require_permission(user, "supervision.view", message="只有效能监督员可以复核评价申诉")
+    locked = Rating.objects.select_for_update().select_related("case").get(pk=rating.pk)
+    if locked.appealed_at is None or locked.appeal_decision:
+        raise Conflict("该评价没有待复核的申诉")
+    reason = (reason or "").strip()
+    if len(reason) < 4:
+        raise InvalidInput("reason", "复核意见：必填")
+    Rating.objects.filter(pk=locked.pk).update(appeal_decision="excluded" if exclude else "upheld",
+                                               appeal_decision_reason=reason, decided_by=user)
+    if exclude:
+        RectificationTask.objects.filter(rating=locked, status=RectificationTask.Status.OPEN).update(
+            status=RectificationTask.Status.DONE, response=f"评价经申诉不计入：{reason}", closed_at=timezone.now())
+    _event(locked.case, "rating_appeal_decided",
+           f"评价申诉{'成立，该评价不计入' if exclude else '不成立，评价有效'}：{reason}", actor=user, internal=True)
+    _audit("case.rating_appeal_decide", locked.case, user, reason=reason, after={"excluded": exclude})
+    return Rating.objects.get(pk=locked.pk)
