@@ -168,3 +168,12 @@ def test_the_caller_number_is_stored_encrypted_and_shown_masked(staff):
         assert "13800000001" not in cursor.fetchone()[0]
     assert Ticket.objects.get(pk=ticket.pk).caller_mobile == "13800000001"
     assert ticket.masked_caller == "张**"
+
+
+def test_a_caller_without_an_account_is_told_by_sms(staff, django_capture_on_commit_callbacks):
+    ticket = services.ticket_dispatch(user=staff["operator"], ticket=_call(staff["operator"]), department_code="zjj")
+    services.ticket_accept(user=staff["zjj"], ticket=ticket)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.ticket_reply(user=staff["zjj"], ticket=ticket, reply="已联系供热公司恢复供暖，今晚 20 点前恢复")
+    sms = Notification.objects.get(recipient__isnull=True)
+    assert sms.mobile == "13800000001" and sms.status == "sent" and ticket.number in sms.body

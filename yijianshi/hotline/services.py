@@ -20,7 +20,7 @@ from yijianshi.accounts.roles import Role
 from yijianshi.accounts.services import InvalidInput, mobile_index
 from yijianshi.audit.services import audit_record
 from yijianshi.hotline.models import DispatchDecision, Ticket, TicketEvent, TicketNumberCounter, TicketRating
-from yijianshi.notifications.services import notify
+from yijianshi.notifications.services import notify, notify_mobile
 from yijianshi.organizations.models import Department, ServicePoint, Town
 from yijianshi.workdays import selectors as workdays
 
@@ -284,9 +284,14 @@ def ticket_reply(*, user, ticket: Ticket, reply: str) -> Ticket:
     Ticket.objects.filter(pk=ticket.pk).update(reply=reply, replied_at=timezone.now())
     for merged in ticket.merged_tickets.all():
         _event(merged, "replied", f"随 {ticket.number} 一并答复：{reply}", actor=user)
-    transaction.on_commit(lambda: notify(_caller_users(ticket), subject="您的 12345 诉求已答复",
+    users = _caller_users(ticket)
+    transaction.on_commit(lambda: notify(users, subject="您的 12345 诉求已答复",
                                          body=f"{ticket.number}：{reply[:100]}。请对办理结果进行评价。",
                                          link=f"/hotline/mine/{ticket.number}/"))
+    if not users and ticket.wants_reply and ticket.caller_mobile:
+        # A caller without an account hears by SMS; the operator's call-back collects the rating.
+        notify_mobile(ticket.caller_mobile, subject="12345 诉求答复",
+                      body=f"您反映的问题（{ticket.number}）已答复：{reply[:100]}。我们将电话回访，请对办理结果评价。")
     return ticket
 
 

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from yijianshi.privacy.fields import EncryptedTextField
+
 
 class Notification(models.Model):
     """One message to one user on one channel; sent by the queue, kept for the user's message list."""
@@ -16,7 +18,10 @@ class Notification(models.Model):
         SENT = "sent", "已发送"
         FAILED = "failed", "发送失败"
 
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    # A platform user, or (for a 12345 caller without an account) just a mobile number.
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+                                  related_name="notifications")
+    mobile = EncryptedTextField("短信号码", blank=True)
     channel = models.CharField(max_length=8, choices=Channel.choices)
     subject = models.CharField(max_length=200)
     body = models.TextField()

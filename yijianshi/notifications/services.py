@@ -33,6 +33,16 @@ def notify(users, *, subject: str, body: str, link: str = "", dedupe_key: str = 
     return created
 
 
+def notify_mobile(mobile: str, *, subject: str, body: str, dedupe_key: str = "") -> Notification:
+    """An SMS to someone who has no account (a caller of 12345), sent after commit."""
+    from yijianshi.notifications.tasks import send_notifications_job
+
+    notification = Notification.objects.create(mobile=mobile, channel=Notification.Channel.SMS, subject=subject[:200],
+                                               body=body, dedupe_key=dedupe_key[:120])
+    transaction.on_commit(lambda: send_notifications_job([notification.pk]))
+    return notification
+
+
 def notification_send(notification: Notification) -> None:
     from yijianshi.notifications import gateways
 
@@ -40,7 +50,8 @@ def notification_send(notification: Notification) -> None:
         return  # a retried job must not send twice
     try:
         if notification.channel == Notification.Channel.SMS:
-            gateways.send_sms(notification.recipient.person.mobile, f"【清涧政务】{notification.body}")
+            mobile = notification.mobile or notification.recipient.person.mobile
+            gateways.send_sms(mobile, f"【清涧政务】{notification.body}")
         elif notification.channel == Notification.Channel.EMAIL:
             gateways.send_email(notification.recipient.email, notification.subject, notification.body)
     except gateways.GatewayError as exc:
