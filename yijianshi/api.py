@@ -12,6 +12,7 @@ from yijianshi.cases.api import router as cases_router
 from yijianshi.cases.services import Conflict
 
 from yijianshi.catalog.api import router as catalog_router
+from yijianshi.hotline.api import router as hotline_router
 from yijianshi.search.api import router as search_router
 
 api = NinjaAPI(
@@ -96,3 +97,4 @@ api.add_router("/v1", accounts_router)
 api.add_router("/v1/audit", audit_router)
 api.add_router("/v1/search", search_router)
 api.add_router("/v1", cases_router)
+api.add_router("/v1", hotline_router)

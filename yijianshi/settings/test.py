@@ -14,3 +14,9 @@ AXES_ENABLED = False
 # Live-server and worker threads must not keep connections past their request: PostgreSQL would refuse to drop
 # the test database at the end while one lingers.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+
+# The dispatch model a test trains lives in the system's temporary folder, never in the checkout's var/.
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+HOTLINE_MODEL_PATH = Path(tempfile.gettempdir()) / "yijianshi-test-dispatch-model.joblib"
