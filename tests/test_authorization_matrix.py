@@ -38,6 +38,7 @@ STAFF_MANAGERS = {"system_admin"}
 AUDIT_READERS = {"supervisor", "system_admin"}
 LOOKUP = {"window_clerk", "helper", "department_officer", "department_leader", "supervisor"}
 REVEAL = {"window_clerk", "department_officer", "department_leader", "supervisor"}
+HOTLINE_VIEWERS = {"hotline_operator", "supervisor", "department_officer", "department_leader"}
 # Who may open a resident's case documents: she, the window, and the supervisors (no 县人社局 task in newborn).
 CASE_VIEWERS = {"resident", "window_clerk", "supervisor"}
 
@@ -227,6 +228,39 @@ ROUTES = [
       data={"opinion": "不符合条件", "legal_basis": "《社会保险法》第五十八条"}),
     R("/api/v1/tasks/{task_id}/extend", "POST", "/api/v1/tasks/{task_claimed}/extend", {"department_leader"},
       api=True, data={"days": 3, "reason": "需要调取外省参保记录"}),
+    R("/api/v1/hotline/dispatch-suggestions", "POST", "/api/v1/hotline/dispatch-suggestions", {"hotline_operator"},
+      api=True, data={"text": "石咀驿镇停电一天了还没来电"}),
+    # 12345: operators take calls and dispatch; 县人社局's staff work the tickets led by it; supervisors press
+    R("hotline/console/", "GET", "/hotline/console/", {"hotline_operator"}),
+    R("hotline/console/caller/", "POST", "/hotline/console/caller/", {"hotline_operator"},
+      data={"caller_mobile": "13800000001"}, also_ok=(400,)),
+    R("hotline/<int:pk>/", "GET", "/hotline/{t_dispatched}/", HOTLINE_VIEWERS),
+    R("hotline/<int:pk>/dispatch/", "POST", "/hotline/{t_new}/dispatch/", {"hotline_operator"},
+      data={"department_code": "rsj"}, also_ok=(400,)),
+    R("hotline/<int:pk>/merge/", "POST", "/hotline/{t_new}/merge/", {"hotline_operator"},
+      data={"into": "{t_dispatched_number}"}, also_ok=(400,)),
+    R("hotline/<int:pk>/answer/", "POST", "/hotline/{t_new}/answer/", {"hotline_operator"},
+      data={"answer": "拖欠工资可向县人社局劳动监察大队投诉"}, also_ok=(400, 409)),
+    R("hotline/<int:pk>/accept/", "POST", "/hotline/{t_dispatched}/accept/", {"department_officer", "department_leader"}),
+    R("hotline/<int:pk>/return/", "POST", "/hotline/{t_dispatched}/return/", {"department_officer", "department_leader"},
+      data={"reason": "不属于本单位职责范围"}),
+    R("hotline/<int:pk>/reply/", "POST", "/hotline/{t_progress}/reply/", {"department_officer", "department_leader"},
+      data={"reply": "已督促企业发放拖欠工资，工人已全部领到"}),
+    R("hotline/<int:pk>/extend/", "POST", "/hotline/{t_progress}/extend/", {"department_leader"},
+      data={"working_days": "3", "reason": "需协调外地企业"}, also_ok=(400,)),
+    R("hotline/<int:pk>/rate/", "POST", "/hotline/{t_replied}/rate/", {"hotline_operator"}, data={"level": "5"},
+      also_ok=(400,)),
+    R("hotline/<int:pk>/supervise/", "POST", "/hotline/{t_progress}/supervise/", {"supervisor"},
+      data={"note": "请加快办理，今日内答复"}, also_ok=(400,)),
+    R("hotline/<int:pk>/review/", "POST", "/hotline/{t_reopen}/review/", {"supervisor"},
+      data={"decision": "reopen", "reason": "回访仍未解决，重办"}, also_ok=(400,)),
+    R("hotline/department/", "GET", "/hotline/department/", {"department_officer", "department_leader"}),
+    R("hotline/overdue/", "GET", "/hotline/overdue/", {"supervisor"}),
+    R("hotline/new/", "GET", "/hotline/new/", PEOPLE),
+    R("hotline/mine/", "GET", "/hotline/mine/", PEOPLE),
+    R("hotline/mine/<str:number>/", "GET", "/hotline/mine/{t_replied_number}/", {"resident"}),
+    R("hotline/mine/<str:number>/rate/", "POST", "/hotline/mine/{t_replied_number}/rate/", {"resident"},
+      data={"level": "5"}),
     # Open311 GeoReport v2: the service list is public; requests need an app's api_key (tested in tests/hotline)
     R(r"open311/v2/^services\.(?P<fmt>json|xml)", "GET", "/open311/v2/services.json", EVERYONE),
     R(r"open311/v2/^requests\.(?P<fmt>json|xml)", "GET", "/open311/v2/requests.json", set(), without_key=403),
@@ -311,7 +345,28 @@ def _build_world(upload_root):
     bad = Rating.objects.create(case=case_pickup, level=1, comment="等了很久", rated_by=resident)
     rectification = RectificationTask.objects.create(rating=bad, department=officer.role_grants.get().department,
                                                      due_date=timezone.localdate() + timedelta(days=21))
-    values = {"resident_party": resident.person.pk, "enterprise": enterprise.pk, "mandate": mandate.pk,
+    from yijianshi.hotline import services as hotline
+
+    operator = actors["hotline_operator"]
+
+    def ticket(**kwargs):
+        return hotline.ticket_intake(user=operator, channel="phone", kind="complaint", caller=resident.person,
+                                     content="宽州镇一家饭店拖欠我三个月工资，老板一直不给", caller_mobile="13800000001",
+                                     **kwargs)
+
+    t_new = ticket()
+    t_dispatched = hotline.ticket_dispatch(user=operator, ticket=ticket(), department_code="rsj")
+    t_progress = hotline.ticket_accept(user=officer, ticket=hotline.ticket_dispatch(
+        user=operator, ticket=ticket(), department_code="rsj"))
+    t_replied = hotline.ticket_reply(user=officer, ticket=hotline.ticket_accept(user=officer, ticket=hotline.ticket_dispatch(
+        user=operator, ticket=ticket(), department_code="rsj")), reply="已督促企业发放拖欠工资，工人已全部领到")
+    t_reopen = hotline.ticket_reply(user=officer, ticket=hotline.ticket_accept(user=officer, ticket=hotline.ticket_dispatch(
+        user=operator, ticket=ticket(), department_code="rsj")), reply="已督促企业发放拖欠工资，工人已全部领到")
+    hotline.ticket_rate(user=resident, ticket=t_reopen, level=1, comment="根本没拿到钱")
+    values = {"resident_party": resident.person.pk,
+              "t_new": t_new.pk, "t_dispatched": t_dispatched.pk, "t_dispatched_number": t_dispatched.number,
+              "t_progress": t_progress.pk, "t_replied": t_replied.pk, "t_replied_number": t_replied.number,
+              "t_reopen": t_reopen.pk, "enterprise": enterprise.pk, "mandate": mandate.pk,
               "clerk_user": clerk.pk, "system_user": hall_system.pk, "token": token.pk,
               "next_month": (timezone.localdate() + timedelta(days=30)).isoformat(),
               "case_new": case_new.number, "case_notice": case_notice.number, "case_done": case_done.number,

@@ -47,6 +47,9 @@ PAGE_SIZE = 50
 SECTIONS = [
     ("window", "综合窗口", "case.accept", "cases:window"),
     ("tasks", "部门待办", "task.process", "cases:tasks"),
+    ("hotline", "12345 工单", "hotline.intake", "hotline:console"),
+    ("hotline-dept", "12345 工单", "hotline.handle", "hotline:department"),
+    ("overdue", "工单督办", "hotline.supervise", "hotline:overdue"),
     ("staff", "工作人员管理", "staff.manage", "staff:list"),
     ("enterprises", "法定代表人变更", "enterprise.change_representative", "staff:enterprise-search"),
     ("persons", "群众信息查询", "person.lookup", "staff:person-lookup"),
