@@ -254,6 +254,8 @@ ROUTES = [
       data={"note": "请加快办理，今日内答复"}, also_ok=(400,)),
     R("hotline/<int:pk>/review/", "POST", "/hotline/{t_reopen}/review/", {"supervisor"},
       data={"decision": "reopen", "reason": "回访仍未解决，重办"}, also_ok=(400,)),
+    R("hotline/<int:pk>/photos/<int:photo_id>/", "GET", "/hotline/{t_photo}/photos/{photo}/",
+      HOTLINE_VIEWERS | {"resident"}),
     R("hotline/department/", "GET", "/hotline/department/", {"department_officer", "department_leader"}),
     R("hotline/overdue/", "GET", "/hotline/overdue/", {"supervisor"}),
     R("hotline/new/", "GET", "/hotline/new/", PEOPLE),
@@ -363,10 +365,14 @@ def _build_world(upload_root):
     t_reopen = hotline.ticket_reply(user=officer, ticket=hotline.ticket_accept(user=officer, ticket=hotline.ticket_dispatch(
         user=operator, ticket=ticket(), department_code="rsj")), reply="已督促企业发放拖欠工资，工人已全部领到")
     hotline.ticket_rate(user=resident, ticket=t_reopen, level=1, comment="根本没拿到钱")
+    from yijianshi.cases import storage
+
+    photo_file = storage.store(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, owner=operator)
+    t_photo = hotline.ticket_dispatch(user=operator, ticket=ticket(photo_ids=[photo_file.pk]), department_code="rsj")
     values = {"resident_party": resident.person.pk,
               "t_new": t_new.pk, "t_dispatched": t_dispatched.pk, "t_dispatched_number": t_dispatched.number,
               "t_progress": t_progress.pk, "t_replied": t_replied.pk, "t_replied_number": t_replied.number,
-              "t_reopen": t_reopen.pk, "enterprise": enterprise.pk, "mandate": mandate.pk,
+              "t_reopen": t_reopen.pk, "t_photo": t_photo.pk, "photo": t_photo.photos.get().pk, "enterprise": enterprise.pk, "mandate": mandate.pk,
               "clerk_user": clerk.pk, "system_user": hall_system.pk, "token": token.pk,
               "next_month": (timezone.localdate() + timedelta(days=30)).isoformat(),
               "case_new": case_new.number, "case_notice": case_notice.number, "case_done": case_done.number,

@@ -202,3 +202,35 @@ def test_the_operator_answers_a_consultation_at_once_and_merges_a_duplicate(clie
     assert client.post(reverse("hotline:merge", args=[second.pk]), {"into": first.number}).status_code == 302
     second.refresh_from_db()
     assert second.status == S.MERGED and second.merged_into_id == first.pk
+
+
+def test_a_resident_attaches_photos_that_only_she_and_the_staff_can_open(resident, relative, make_staff, settings,
+                                                                          tmp_path):
+    from django.test import Client
+
+    from yijianshi.hotline.models import Ticket
+
+    settings.UPLOAD_ROOT = tmp_path
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    client = Client()
+    client.force_login(resident)
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = client.post("/hotline/new/", {
+        "kind": "request", "content": "折家坪镇街道自来水管破裂，水流了一整天没人管", "town_code": "610830102",
+        "wants_reply": "on", "photos": [SimpleUploadedFile("a.png", png, "image/png")]})
+    assert response.status_code == 302, [l for l in response.content.decode().splitlines() if "error" in l][:5]
+    ticket = Ticket.objects.get()
+    photo = ticket.photos.get()
+    url = f"/hotline/{ticket.pk}/photos/{photo.pk}/"
+    assert client.get(url).content == png
+    stranger = Client()
+    stranger.force_login(relative)
+    assert stranger.get(url).status_code == 404
+    operator = Client()
+    operator.force_login(make_staff("operator", "hotline_operator"))
+    assert operator.get(url).status_code == 200
+
+    bad = client.post("/hotline/new/", {"kind": "request", "content": "路灯坏了一个多月了", "wants_reply": "on",
+                                        "photos": [SimpleUploadedFile("a.pdf", b"%PDF-1.4 x", "application/pdf")]})
+    assert bad.status_code == 400 and "照片" in bad.content.decode() and Ticket.objects.count() == 1

@@ -114,6 +114,22 @@ class OverdueFilterForm(forms.Form):
                                   empty_label="全部镇", to_field_name="division_code")
 
 
+class MultipleImageInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's documented pattern); cleans to a list, empty when none."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleImageInput(attrs={"accept": "image/jpeg,image/png"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, (list, tuple)) else ([data] if data else [])
+        return [super(MultipleFileField, self).clean(f, initial) for f in files]
+
+
 class WebTicketForm(forms.Form):
     kind = forms.ChoiceField(label="诉求类型", error_messages=_required("诉求类型"),
                              choices=[c for c in Ticket.Kind.choices])
@@ -122,6 +138,7 @@ class WebTicketForm(forms.Form):
     content = forms.CharField(label="诉求内容", max_length=4000, error_messages=_required("诉求内容"),
                               widget=forms.Textarea(attrs={"rows": 6, "placeholder": "请写清事情经过、地点和您的诉求"}))
     wants_reply = forms.BooleanField(label="需要答复", required=False, initial=True)
+    photos = MultipleFileField(label="现场照片（选填，最多 3 张 JPG/PNG）", required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -121,6 +121,13 @@ class DispatchDecision(models.Model):
     returned = models.BooleanField(default=False)
 
 
+class TicketPhoto(models.Model):
+    """A photo the caller attached (a broken road, a leaking pipe), stored like any material, never public."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="photos")
+    file = models.ForeignKey("cases.StoredFile", on_delete=models.PROTECT, related_name="+")
+
+
 class TicketRating(models.Model):
     """The caller's rating after the reply (five national levels); every rating is kept, reopenings included."""
 

@@ -19,7 +19,16 @@ from yijianshi.accounts.permissions import NotAllowed, has_permission, require_p
 from yijianshi.accounts.roles import Role
 from yijianshi.accounts.services import InvalidInput, mobile_index
 from yijianshi.audit.services import audit_record
-from yijianshi.hotline.models import DispatchDecision, Ticket, TicketEvent, TicketNumberCounter, TicketRating
+from yijianshi.cases.models import StoredFile
+from yijianshi.cases.storage import owned_file_ids
+from yijianshi.hotline.models import (
+    DispatchDecision,
+    Ticket,
+    TicketEvent,
+    TicketNumberCounter,
+    TicketPhoto,
+    TicketRating,
+)
 from yijianshi.notifications.services import notify, notify_mobile
 from yijianshi.organizations.models import Department, ServicePoint, Town
 from yijianshi.workdays import selectors as workdays
@@ -37,6 +46,7 @@ TICKET_TRANSITIONS: dict[str, set[str]] = {
     S.MERGED: set(),
 }
 RETURN_WINDOW_WORKING_DAYS = 2
+MAX_PHOTOS = 3
 SATISFIED_LEVELS = {5, 4, 3}  # 非常满意, 满意, 基本满意
 
 
@@ -106,7 +116,7 @@ def _caller_users(ticket: Ticket) -> list[User]:
 def ticket_intake(*, user, channel: str, kind: str, content: str, caller=None, caller_name: str = "",
                   caller_mobile: str = "", wants_reply: bool = True, urgency: str = Ticket.Urgency.NORMAL,
                   category: str = "", town_code: str = "", address: str = "", latitude=None,
-                  longitude=None) -> Ticket:
+                  longitude=None, photo_ids=()) -> Ticket:
     """受理: an operator takes a call, a resident leaves a message (``user`` is then the resident), or another
     system posts through Open311 (``user`` is its system account)."""
     if channel == Ticket.Channel.PHONE:
@@ -143,6 +153,14 @@ def ticket_intake(*, user, channel: str, kind: str, content: str, caller=None, c
         town=town, address=(address or "")[:200], latitude=latitude, longitude=longitude,
         created_by=user if user is not None and user.is_authenticated else None, created_at=now,
         due_at=time_limit(urgency, now))
+    photo_ids = list(photo_ids or [])
+    if len(photo_ids) > MAX_PHOTOS:
+        raise InvalidInput("photos", f"照片：最多 {MAX_PHOTOS} 张")
+    owned = owned_file_ids(user, photo_ids)
+    if set(photo_ids) - owned or StoredFile.objects.filter(pk__in=photo_ids).exclude(
+            content_type__startswith="image/").exists():
+        raise InvalidInput("photos", "照片：只能附上本人上传的 JPG 或 PNG 照片")
+    TicketPhoto.objects.bulk_create([TicketPhoto(ticket=ticket, file_id=i) for i in photo_ids])
     _event(ticket, "received", f"{Ticket.Channel(channel).label}受理：{Ticket.Kind(kind).label}，"
                                f"{Ticket.Urgency(urgency).label}")
     audit_record(action="ticket.intake", object_type="hotline.ticket", object_id=ticket.number, actor=user,

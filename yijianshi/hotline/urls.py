@@ -21,6 +21,7 @@ urlpatterns = [
     path("<int:pk>/supervise/", views.ticket_supervise, name="supervise"),
     path("<int:pk>/review/", views.ticket_review, name="review"),
     # 部门工单, 督办
+    path("<int:pk>/photos/<int:photo_id>/", views.ticket_photo, name="photo"),
     path("department/", views.department, name="department"),
     path("overdue/", views.overdue, name="overdue"),
     # 群众

@@ -15,7 +15,7 @@ from functools import wraps
 from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -25,8 +25,9 @@ from yijianshi.accounts.identity import IdentityError, parse_mobile
 from yijianshi.accounts.permissions import NotAllowed, has_permission
 from yijianshi.accounts.services import InvalidInput
 from yijianshi.accounts.staff_views import staff_render
+from yijianshi.cases import storage
 from yijianshi.hotline import forms, selectors, services
-from yijianshi.hotline.models import Ticket
+from yijianshi.hotline.models import Ticket, TicketPhoto
 from yijianshi.hotline.services import Conflict
 from yijianshi.privacy.masking import mask_mobile
 
@@ -304,12 +305,20 @@ def web_new(request):
         raise NotAllowed("请以实名账号登录后留言")
     if request.method == "GET":
         return _new_response(request, forms.WebTicketForm())
-    form = forms.WebTicketForm(request.POST)
+    form = forms.WebTicketForm(request.POST, request.FILES)
     if not form.is_valid():
         return _new_response(request, form, status=400)
+    photo_ids = []
+    for upload in request.FILES.getlist("photos")[:services.MAX_PHOTOS + 1]:
+        try:
+            photo_ids.append(storage.store(upload.read(), owner=request.user).pk)
+        except storage.UploadRejected as exc:
+            form.add_error("photos", f"现场照片：{exc.message}")
+            return _new_response(request, form, status=400)
+    data = {k: v for k, v in form.cleaned_data.items() if k != "photos"}
     try:
         ticket = services.ticket_intake(user=request.user, channel=Ticket.Channel.WEB, caller=person,
-                                        caller_mobile=person.mobile or "", **form.cleaned_data)
+                                        caller_mobile=person.mobile or "", photo_ids=photo_ids, **data)
     except InvalidInput as exc:
         _put_error(form, exc)
         return _new_response(request, form, status=400)
@@ -354,3 +363,18 @@ def mine_rate(request, number: str):
         return _my_ticket_page(request, Ticket.objects.get(pk=ticket.pk), status=409)
     messages.success(request, "感谢您的评价。")
     return redirect("hotline:mine-detail", number=ticket.number)
+
+
+@login_required
+@require_GET
+def ticket_photo(request, pk: int, photo_id: int):
+    """A ticket's photo for the caller or the staff who may see the ticket, never from a public URL."""
+    ticket = Ticket.objects.filter(pk=pk).first()
+    person = _person_or_none(request)
+    own = ticket is not None and person is not None and ticket.caller_id == person.pk
+    if not own:
+        ticket = _visible_ticket(request, pk)
+    photo = get_object_or_404(TicketPhoto.objects.select_related("file"), pk=photo_id, ticket=ticket)
+    response = HttpResponse(storage.read(photo.file), content_type=photo.file.content_type)
+    response["Cache-Control"] = "private, no-store"
+    return response
