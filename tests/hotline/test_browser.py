@@ -20,11 +20,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 S = Ticket.Status
 
 
-@pytest.fixture(autouse=True)
-def _model_in_tmp(settings, tmp_path):
-    settings.HOTLINE_MODEL_PATH = tmp_path / "dispatch-model.joblib"
-
-
 def _staff(admin, username, name, serial, role, department=None):
     dept = Department.objects.get(code=department).pk if department else None
     return accounts.staff_account_create(

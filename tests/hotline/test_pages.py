@@ -15,22 +15,6 @@ S = Ticket.Status
 HEATING = "宽州镇秀延路小区连续三天停暖，家里老人受冻，请尽快处理"
 
 
-@pytest.fixture(autouse=True)
-def _model_in_tmp(settings, tmp_path):
-    # The classifier trains on first use and saves its model; keep that out of the project's var/.
-    settings.HOTLINE_MODEL_PATH = tmp_path / "dispatch-model.joblib"
-
-
-@pytest.fixture
-def staff(make_staff):
-    return {
-        "operator": make_staff("operator", "hotline_operator"),
-        "supervisor": make_staff("supervisor", "supervisor"),
-        "zjj": make_staff("zjj-officer", "department_officer", department="zjj"),
-        "gdgs": make_staff("gdgs-officer", "department_officer", department="gdgs"),
-    }
-
-
 def _login(client, user):
     client.force_login(user)
     return client

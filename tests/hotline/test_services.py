@@ -21,17 +21,6 @@ S = Ticket.Status
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-@pytest.fixture
-def staff(make_staff):
-    return {
-        "operator": make_staff("operator", "hotline_operator"),
-        "supervisor": make_staff("supervisor", "supervisor"),
-        "zjj": make_staff("zjj-officer", "department_officer", department="zjj"),
-        "zjj_leader": make_staff("zjj-leader", "department_leader", department="zjj"),
-        "gdgs": make_staff("gdgs-officer", "department_officer", department="gdgs"),
-    }
-
-
 def _call(operator, **overrides):
     data = dict(channel="phone", kind="complaint", content="宽州镇秀延路小区连续三天停暖，家里老人受冻，请尽快处理",
                 caller_name="张桂兰", caller_mobile="13800000001", town_code="610830100", address="秀延路小区 3 号楼")

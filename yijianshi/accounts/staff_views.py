@@ -68,6 +68,28 @@ def forbidden(request, message: str = "", *, section: str = ""):
                         section=section, status=403)
 
 
+def staff_page(*permissions, section):
+    """Staff holding any of ``permissions``; anonymous visitors go to the log-in page, others (and a service's
+    NotAllowed further in) get the staff 403 page saying why. ``section`` names the workbench tab, or is a
+    function of the user for pages several roles reach."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            current = section(request.user) if callable(section) else section
+            try:
+                if not any(has_permission(request.user, p) for p in permissions):
+                    raise NotAllowed("您的角色没有使用本页面的权限。")
+                return view(request, *args, **kwargs)
+            except NotAllowed as exc:
+                return staff_render(request, "staff/forbidden.html", {"message": exc.message}, section=current,
+                                    status=403)
+
+        return login_required(wrapped)
+
+    return decorator
+
+
 def permission_page(permission: str, *, section: str):
     """Anonymous visitors go to the log-in page; a logged-in user without ``permission`` gets a 403 page that
     says so, as does a NotAllowed raised by a service further in."""

@@ -28,6 +28,7 @@ from yijianshi.accounts.identity import IdentityError, parse_id_number, parse_mo
 from yijianshi.accounts.models import Party, Person
 from yijianshi.accounts.permissions import NotAllowed, has_permission
 from yijianshi.accounts.services import InvalidInput, acting_context
+from yijianshi.accounts.staff_views import staff_page
 from yijianshi.audit.services import audit_read
 from yijianshi.cases import forms as case_forms
 from yijianshi.cases import pdf, selectors, services, storage
@@ -761,26 +762,6 @@ def staff_render(request, template: str, context: dict, *, section: str, status:
     from yijianshi.accounts.staff_views import staff_render as workbench_render
 
     return workbench_render(request, template, context, section=section, status=status)
-
-
-def staff_page(*permissions, section: str):
-    """Staff holding any of ``permissions``; others get the staff 403 page saying why, as do a service's
-    NotAllowed further in."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapped(request, *args, **kwargs):
-            try:
-                if not any(has_permission(request.user, p) for p in permissions):
-                    raise NotAllowed("您的角色没有使用本页面的权限。")
-                return view(request, *args, **kwargs)
-            except NotAllowed as exc:
-                return staff_render(request, "staff/forbidden.html", {"message": exc.message}, section=section,
-                                    status=403)
-
-        return login_required(wrapped)
-
-    return decorator
 
 
 def _may_prereview(user, case: Case) -> bool:

@@ -10,7 +10,6 @@ moved on meanwhile) is a message with 409; NotAllowed is the staff 403 page.
 from __future__ import annotations
 
 import logging
-from functools import wraps
 
 from django import forms as django_forms
 from django.contrib import messages
@@ -24,7 +23,7 @@ from yijianshi.accounts.forms import form_error_from
 from yijianshi.accounts.identity import IdentityError, parse_mobile
 from yijianshi.accounts.permissions import NotAllowed, has_permission
 from yijianshi.accounts.services import InvalidInput
-from yijianshi.accounts.staff_views import staff_render
+from yijianshi.accounts.staff_views import staff_page, staff_render
 from yijianshi.cases import storage
 from yijianshi.hotline import forms, selectors, services
 from yijianshi.hotline.models import Ticket, TicketPhoto
@@ -47,22 +46,7 @@ def _section(user) -> str:
 
 
 def hotline_page(*permissions):
-    """Staff holding any of ``permissions``; others (and a service's NotAllowed further in) get the 403 page."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapped(request, *args, **kwargs):
-            try:
-                if not any(has_permission(request.user, p) for p in permissions):
-                    raise NotAllowed("您的角色没有使用本页面的权限。")
-                return view(request, *args, **kwargs)
-            except NotAllowed as exc:
-                return staff_render(request, "staff/forbidden.html", {"message": exc.message},
-                                    section=_section(request.user), status=403)
-
-        return login_required(wrapped)
-
-    return decorator
+    return staff_page(*permissions, section=_section)
 
 
 def suggestions_for(text: str) -> tuple[list[tuple[str, float]], bool]:
