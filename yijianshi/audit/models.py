@@ -3,6 +3,8 @@ and DELETE (triggers installed by migration 0002), and the hash chain reveals an
 
 from django.db import models
 
+from yijianshi.audit.chain import GENESIS_HASH
+
 
 class AuditEvent(models.Model):
     seq = models.BigIntegerField("序号", unique=True)
@@ -41,7 +43,7 @@ class ChainHead(models.Model):
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     seq = models.BigIntegerField(default=0)
-    hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, default=GENESIS_HASH)  # nothing appended yet
 
 
 class Checkpoint(models.Model):

@@ -13,8 +13,9 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
-from yijianshi.audit.chain import GENESIS_HASH, event_hash
+from yijianshi.audit.chain import event_hash
 from yijianshi.audit.models import AuditEvent, ChainHead, Checkpoint, VerificationRun
+from yijianshi.db import lock_or_create
 
 SYSTEM_LABEL = "系统"
 
@@ -44,9 +45,7 @@ def audit_record(*, action: str, object_type: str, object_id: Any = "", actor=No
     with transaction.atomic():
         # Locking the head serialises appenders on PostgreSQL; SQLite runs writers one at a time anyway
         # (transactions begin IMMEDIATE, see settings), so the chain can never fork.
-        # The first append creates the head; racing first appenders must not fail, hence ignore_conflicts.
-        ChainHead.objects.bulk_create([ChainHead(pk=1, seq=0, hash=GENESIS_HASH)], ignore_conflicts=True)
-        head = ChainHead.objects.select_for_update().get(pk=1)
+        head = lock_or_create(ChainHead, pk=1)
         is_user = actor is not None and getattr(actor, "is_authenticated", False)
         fields = {
             "seq": head.seq + 1,

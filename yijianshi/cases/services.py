@@ -36,6 +36,7 @@ from yijianshi.cases.models import (
     Task,
 )
 from yijianshi.catalog.models import Bundle
+from yijianshi.db import next_daily_serial
 from yijianshi.organizations.models import ServicePoint
 from yijianshi.notifications.services import notify
 from yijianshi.workdays import selectors as workdays
@@ -145,11 +146,7 @@ def _case_link(case: Case) -> str:
 
 def _next_number() -> str:
     day = _today()
-    CaseNumberCounter.objects.bulk_create([CaseNumberCounter(day=day, last=0)], ignore_conflicts=True)
-    counter = CaseNumberCounter.objects.select_for_update().get(day=day)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return f"QJ{day:%Y%m%d}{counter.last:06d}"
+    return f"QJ{day:%Y%m%d}{next_daily_serial(CaseNumberCounter, day):06d}"
 
 
 def _pauses(case: Case) -> list[tuple]:

@@ -82,6 +82,16 @@ def _store_upload(form, name: str, upload, owner) -> int | None:
         return None
 
 
+def _store_material_uploads(request, form, codes) -> dict[str, int]:
+    """material code -> stored file id for each ``material-<code>`` file posted; rejections become field errors."""
+    stored = {}
+    for code in codes:
+        file_id = _store_upload(form, f"material-{code}", request.FILES.get(f"material-{code}"), request.user)
+        if file_id is not None:
+            stored[code] = file_id
+    return stored
+
+
 def _alert(due, stored: str = "") -> str:
     """The flag to show: the sweep's (yellow/red) or, between sweeps, today's view of the due date."""
     live = ""
@@ -626,11 +636,7 @@ def case_correct(request, number: str):
     form = case_forms.CorrectionForm(request.POST, request.FILES, problems=problems,
                                      rules=case_forms.case_field_rules(case), current=selectors.case_form_data(case))
     form.is_valid()
-    materials = {}
-    for code in form.material_codes:
-        file_id = _store_upload(form, f"material-{code}", request.FILES.get(f"material-{code}"), request.user)
-        if file_id is not None:
-            materials[code] = file_id
+    materials = _store_material_uploads(request, form, form.material_codes)
     for code in form.material_codes:
         if code not in materials and f"material-{code}" not in form.errors:
             form.add_error(f"material-{code}", f"{form.fields[f'material-{code}'].label}：请上传补正后的材料")
@@ -656,11 +662,7 @@ def commitment_fulfil(request, number: str, commitment_id: int):
     form = case_forms.FulfilForm(request.POST, request.FILES,
                                  materials=[(code, names.get(code, code)) for code in commitment.materials])
     form.is_valid()
-    files = {}
-    for code in form.codes:
-        file_id = _store_upload(form, f"material-{code}", request.FILES.get(f"material-{code}"), request.user)
-        if file_id is not None:
-            files[code] = file_id
+    files = _store_material_uploads(request, form, form.codes)
     page = lambda **kw: _case_page(request, case, fulfil_forms={commitment.pk: form}, **kw)  # noqa: E731
     if not form.errors:
         try:

@@ -21,6 +21,7 @@ from yijianshi.accounts.services import InvalidInput, mobile_index
 from yijianshi.audit.services import audit_record
 from yijianshi.cases.models import StoredFile
 from yijianshi.cases.storage import owned_file_ids
+from yijianshi.db import next_daily_serial
 from yijianshi.hotline.models import (
     DispatchDecision,
     Ticket,
@@ -77,11 +78,7 @@ def _to(ticket: Ticket, target: str, *, actor, kind: str, message: str, reason: 
 
 def _number() -> str:
     day = timezone.localdate()
-    TicketNumberCounter.objects.bulk_create([TicketNumberCounter(day=day, last=0)], ignore_conflicts=True)
-    counter = TicketNumberCounter.objects.select_for_update().get(day=day)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return f"RX{day:%Y%m%d}{counter.last:05d}"
+    return f"RX{day:%Y%m%d}{next_daily_serial(TicketNumberCounter, day):05d}"
 
 
 def time_limit(urgency: str, start: datetime) -> datetime:
