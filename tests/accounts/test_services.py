@@ -277,3 +277,29 @@ def test_a_lookup_shows_masked_data_but_is_still_on_the_record(make_staff, resid
         services.person_lookup(user=clerk, id_number="610830194001010097")
     with pytest.raises(NotAllowed):
         services.person_lookup(user=resident, id_number=RESIDENT_ID)
+
+
+def test_establishing_an_enterprise_assigns_a_new_credit_code_and_lets_the_founder_manage_it(resident, relative):
+    """张桂兰 founds a company with her son as legal representative: he represents it, she administers its
+    mandates, and each registration gets its own valid code; the same name cannot be registered twice."""
+    from stdnum.cn import uscc
+
+    founder = resident.person
+    first = services.enterprise_establish(name="清涧县老区红枣合作社有限公司", representative_name="张小军",
+                                          representative_id_number=RELATIVE_ID, founder=founder, actor=None,
+                                          reason="办件 QJ1 企业设立登记")
+    second = services.enterprise_establish(name="清涧县石板小吃有限公司", representative_name="张桂兰",
+                                           representative_id_number=RESIDENT_ID, founder=founder, actor=None,
+                                           reason="办件 QJ2 企业设立登记")
+    assert first.credit_code != second.credit_code
+    assert all(uscc.is_valid(e.credit_code) and e.credit_code.startswith("91610830MA") for e in (first, second))
+    assert first.legal_representative.user_id == relative.pk
+    assert list(first.mandate_administrators.all()) == [founder]
+    assert not second.mandate_administrators.exists()  # she represents it herself
+    assert first.pk in {p.pk for p in principals_for(resident)} | {p.pk for p in principals_for(relative)}
+    event = AuditEvent.objects.filter(action="enterprise.establish").last()
+    assert event.after["credit_code"] == second.credit_code and event.reason == "办件 QJ2 企业设立登记"
+    with pytest.raises(InvalidInput) as error:
+        services.enterprise_establish(name="清涧县石板小吃有限公司", representative_name="张桂兰",
+                                      representative_id_number=RESIDENT_ID, founder=founder, actor=None, reason="重复")
+    assert error.value.field == "enterprise.name" and "已被登记" in error.value.message

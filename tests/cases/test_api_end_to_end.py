@@ -121,6 +121,9 @@ def _work_through(applicant, departments: Departments, number, waves: list[set[s
                 "output_data": outputs[task["id"]]})
             assert approved.status_code == 200, approved.content
             assert approved.json()["status"] == "approved"
+            # What the platform produced on approval (a registered enterprise's credit code) flows on too.
+            assert outputs[task["id"]].items() <= approved.json()["output_data"].items()
+            outputs[task["id"]] = approved.json()["output_data"]
     assert all(t["status"] == "approved" for t in _tasks(applicant, number).values())
 
 
@@ -178,28 +181,27 @@ def test_newborn_end_to_end(resident, make_staff):
     assert not any(e["internal"] for e in final["timeline"])  # claims and alerts are staff-only
 
 
-def test_business_startup_end_to_end_for_her_enterprise(representative, make_staff):
-    """马丽 applies for her enterprise; results go to the enterprise's space at once (download); she rates it
-    非常不满意, which opens a rectification task for the lead department."""
-    enterprise = representative.enterprise
+def test_business_startup_end_to_end_registers_her_new_enterprise(representative, make_staff):
+    """马丽 founds a second company. The enterprise does not exist yet, so she applies as herself; approving the
+    设立登记 registers it with a new credit code, which reaches the tax, social-insurance and housing-fund tasks.
+    Results go to her space at once (download); she rates it 非常不满意, which opens a rectification task."""
     applicant = _client(representative)
     clerk = _client(make_staff("clerk1", "window_clerk", service_point="county-hall"))
     departments = Departments(make_staff)
     answers = helpers.answers_for("business-startup")
     files = helpers.upload_materials(applicant, "business-startup", answers)
-    body = helpers.application_body("business-startup", answers, files=files, applicant=enterprise,
-                                    principal_id=enterprise.pk)
+    form = helpers.form_data("business-startup", answers, applicant=representative.person,
+                             enterprise__name="清涧县秀延河餐饮管理有限公司")
+    body = helpers.application_body("business-startup", answers, files=files, form=form)
 
-    # As herself the enterprise bundle is refused, naming the field; for the enterprise it is taken.
-    as_herself = _apply(applicant, {**body, "principal_id": None}, "startup-0")
-    assert as_herself.status_code == 400 and as_herself.json()["field"] == "bundle_code"
+    # For her existing enterprise the founding bundle is refused, naming the field; as herself it is taken.
+    enterprise = representative.enterprise
+    for_enterprise = _apply(applicant, {**body, "principal_id": enterprise.pk}, "startup-0")
+    assert for_enterprise.status_code == 400 and for_enterprise.json()["field"] == "bundle_code"
     created = _apply(applicant, body, "startup-1")
     assert created.status_code == 201, created.content
     number = created.json()["number"]
-    assert Case.objects.get(number=number).applicant_id == enterprise.pk
-    assert [c["number"] for c in applicant.get(f"/api/v1/applications?principal_id={enterprise.pk}").json()] == [
-        number]
-    assert applicant.get("/api/v1/applications").json() == []  # her own cases: none
+    assert Case.objects.get(number=number).applicant_id == representative.person.pk
     assert created.json()["form_data"]["enterprise.legal_representative_id_number"] == "610830********0110"
 
     premises = helpers.upload(applicant, helpers.pdf("新的租赁合同")).json()["id"]
@@ -212,8 +214,17 @@ def test_business_startup_end_to_end_for_her_enterprise(representative, make_sta
     _work_through(applicant, departments, number, [
         {"SPJ-001"}, {"GAJ-003", "RSJ-011", "SWJ-002", "GJJZX-001"}, {"SYYH-001", "SWJ-003"}])
 
+    founded = Case.objects.get(number=number).established_enterprise
+    assert founded.name == "清涧县秀延河餐饮管理有限公司" and founded.credit_code.startswith("91610830MA")
+    assert founded.legal_representative_id == representative.person.pk
+    tax = _tasks(applicant, number)["SWJ-002"]
+    assert departments.officer(tax["department"]).get(f"/api/v1/tasks/{tax['id']}").json()["inputs"][
+        "enterprise.credit_code"] == founded.credit_code
+    # She now acts for the new enterprise as its legal representative.
+    assert founded.pk in {p["id"] for p in applicant.get("/api/v1/me").json()["may_act_for"]}
+
     done = applicant.get(f"/api/v1/applications/{number}").json()
-    assert done["status"] == "delivered"  # every result at once, in the enterprise's space
+    assert done["status"] == "delivered"  # every result at once, in her space
     assert [e["kind"] for e in done["timeline"]][-2:] == ["completed", "delivered"]
     assert done["form_data"]["enterprise.registered_capital"] == "200"
 

@@ -129,7 +129,14 @@ def test_a_missing_material_is_named_and_nothing_is_saved(resident):
 
 def test_an_enterprise_bundle_needs_an_enterprise_applicant(resident):
     with pytest.raises(InvalidInput, match="须以企业身份申请"):
-        _apply(resident, "business-startup")
+        _apply(resident, "business-permit-restaurant")
+
+
+def test_a_founding_bundle_is_applied_for_by_a_person_not_an_enterprise(representative):
+    with pytest.raises(InvalidInput, match="由投资人以个人身份申请"):
+        services.case_submit(context=acting_context(representative, representative.enterprise.pk),
+                             submission=submission_for("business-startup", owner=representative),
+                             idempotency_key=key())
 
 
 def test_a_refused_task_cancels_what_depends_on_it_and_the_case_still_ends(resident, clerk, officers):

@@ -186,3 +186,11 @@ class ApiToken(models.Model):
 
     class Meta:
         verbose_name = verbose_name_plural = "接口令牌"
+
+
+class CreditCodeSerial(models.Model):
+    """How many enterprises the platform has registered in a division: the next credit code's serial. Locked
+    while a code is assigned, so two registrations never get the same code."""
+
+    division = models.CharField(max_length=6, primary_key=True)
+    last = models.PositiveIntegerField(default=0)

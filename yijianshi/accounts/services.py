@@ -20,8 +20,10 @@ from yijianshi.accounts.identity import (
     parse_mobile,
     parse_person_name,
 )
+from yijianshi.accounts.domain.credit_code import credit_code_for_serial
 from yijianshi.accounts.models import (
     ApiToken,
+    CreditCodeSerial,
     Enterprise,
     Mandate,
     MandateStatusChange,
@@ -33,6 +35,7 @@ from yijianshi.accounts.models import (
 from yijianshi.accounts.permissions import NotAllowed, require_permission
 from yijianshi.accounts.roles import Role
 from yijianshi.audit.services import audit_read, audit_record
+from yijianshi.db import lock_or_create
 from yijianshi.privacy.crypto import blind_index
 
 MAX_MANDATE_DAYS = 3 * 366
@@ -168,6 +171,40 @@ def enterprise_register(*, user, name: str, credit_code: str, representative_nam
     audit_record(action="enterprise.register", object_type="accounts.enterprise", object_id=enterprise.pk,
                  actor=user, principal=enterprise, subject=enterprise,
                  after={"name": name, "credit_code": code, "legal_representative": person.masked_name})
+    return enterprise
+
+
+def _assign_credit_code(division: str = "610830") -> str:
+    serial = lock_or_create(CreditCodeSerial, division=division)
+    while True:  # skip codes already held (enterprises registered elsewhere and signed up here)
+        serial.last += 1
+        code = credit_code_for_serial(serial.last, division=division)
+        if not Enterprise.objects.filter(credit_code=code).exists():
+            serial.save(update_fields=["last"])
+            return code
+
+
+@transaction.atomic
+def enterprise_establish(*, name: str, representative_name: str, representative_id_number: str, founder: Person,
+                         actor, reason: str) -> Enterprise:
+    """Register a new enterprise when its 设立登记 is approved: assign its credit code and make the person named
+    in the application its legal representative. A founder who is not the representative (an investor applying
+    for the others) becomes a mandate administrator, so they can go on applying for it."""
+    name = (name or "").strip()
+    if not name:
+        raise InvalidInput("enterprise.name", "企业名称：必填")
+    if Enterprise.objects.filter(name=name).exists():
+        raise InvalidInput("enterprise.name", f"企业名称：“{name}”已被登记，请申请人另行申报名称后补正")
+    representative = person_ensure(name=representative_name, id_number=representative_id_number, actor=actor,
+                                   reason=reason)
+    enterprise = Enterprise.objects.create(party_kind=Party.Kind.ENTERPRISE, display_name=name[:200], name=name[:200],
+                                           credit_code=_assign_credit_code(), legal_representative=representative)
+    if founder.pk != representative.pk:
+        enterprise.mandate_administrators.add(founder)
+    audit_record(action="enterprise.establish", object_type="accounts.enterprise", object_id=enterprise.pk,
+                 actor=actor, principal=founder, subject=enterprise, reason=reason,
+                 after={"name": enterprise.name, "credit_code": enterprise.credit_code,
+                        "legal_representative": representative.masked_name})
     return enterprise
 
 

@@ -61,6 +61,9 @@ class Case(models.Model):
     alert_level = models.CharField("预警", max_length=8, default="", blank=True)
     completed_at = models.DateTimeField("办结时间", null=True, blank=True)
     delivered_at = models.DateTimeField("出件时间", null=True, blank=True)
+    # 企业开办: the enterprise registered when the bundle's establishing item was approved.
+    established_enterprise = models.ForeignKey("accounts.Enterprise", null=True, blank=True, on_delete=models.PROTECT,
+                                               related_name="+", verbose_name="设立的企业")
 
     class Meta:
         verbose_name = verbose_name_plural = "办件"

@@ -20,6 +20,7 @@ from yijianshi.accounts.roles import Role
 from yijianshi.accounts.services import ActingContext, InvalidInput, acting_context, person_ensure
 from yijianshi.audit.services import audit_record
 from yijianshi.cases import plan as case_plan
+from yijianshi.cases.results import apply_task_results
 from yijianshi.cases.storage import owned_file_ids
 from yijianshi.cases.models import (
     Case,
@@ -194,7 +195,10 @@ def case_submit(*, context: ActingContext, submission: Submission, idempotency_k
     bundle = Bundle.objects.filter(code=submission.bundle_code).first()
     if bundle is None:
         raise InvalidInput("bundle_code", "一件事：不存在")
-    if bundle.subject == Bundle.Subject.ENTERPRISE and context.principal.party_kind != Party.Kind.ENTERPRISE:
+    if bundle.founds_enterprise and context.principal.party_kind != Party.Kind.PERSON:
+        raise InvalidInput("bundle_code", f"一件事：“{bundle.name}”由投资人以个人身份申请，企业在登记后设立")
+    if (bundle.subject == Bundle.Subject.ENTERPRISE and not bundle.founds_enterprise
+            and context.principal.party_kind != Party.Kind.ENTERPRISE):
         raise InvalidInput("bundle_code", f"一件事：“{bundle.name}”须以企业身份申请，请先切换为代企业办理")
     if context.on_behalf:
         context = acting_context(context.user, context.principal.pk, bundle=bundle)  # mandate must cover it
@@ -439,7 +443,9 @@ def task_approve(*, user, task: Task, opinion: str, result: dict | None = None,
     opinion = _opinion(opinion)
     task = _task_to(task, T.APPROVED, actor=user, kind="task_approved",
                     message=f"{task.department.name}：“{task.item_version.name}”办结。{opinion}")
-    Task.objects.filter(pk=task.pk).update(opinion=opinion, result=result or {}, output_data=output_data or {},
+    produced = apply_task_results(task, actor=user)
+    Task.objects.filter(pk=task.pk).update(opinion=opinion, result=result or {},
+                                           output_data={**(output_data or {}), **produced},
                                            completed_at=timezone.now())
     for dependant in task.dependants.filter(status=T.WAITING):
         if not dependant.prerequisites.exclude(status=T.APPROVED).exists():

@@ -275,7 +275,8 @@ def _wizard_render(request, wizard: Wizard, step: str, template: str, context: d
 def _eligible_principals(request, bundle: Bundle) -> list[Party]:
     """Whom the user may apply for, for this bundle: themself or principals whose mandate covers it, of the kind
     the bundle serves (an enterprise bundle is applied for by or for an enterprise)."""
-    kind = Party.Kind.ENTERPRISE if bundle.subject == Bundle.Subject.ENTERPRISE else Party.Kind.PERSON
+    founding_or_personal = bundle.subject != Bundle.Subject.ENTERPRISE or bundle.founds_enterprise
+    kind = Party.Kind.PERSON if founding_or_personal else Party.Kind.ENTERPRISE
     eligible = []
     for party in account_selectors.principals_for(request.user):
         if party.party_kind != kind:
@@ -309,7 +310,8 @@ def apply_start(request, code: str):
     rows = list(bundle.bundle_items.select_related("item__published_version__department").order_by("position"))
     return render(request, "cases/apply_start.html", {
         "bundle": bundle, "rows": rows, "eligible": eligible, "current": current,
-        "is_enterprise": bundle.subject == Bundle.Subject.ENTERPRISE, "self_pk": context.actor.pk,
+        "is_enterprise": bundle.subject == Bundle.Subject.ENTERPRISE and not bundle.founds_enterprise,
+        "self_pk": context.actor.pk,
     })
 
 

@@ -371,6 +371,9 @@ def read_catalog(directory: Path) -> CatalogFiles:
         _check_unique(bundle.get("code"), bundle_codes, where, errors)
         rows = bundle.get("items") or []
         row_codes = [row.get("item") for row in rows]
+        establishing = bundle.get("establishes_enterprise")
+        if establishing and (bundle.get("subject") != "enterprise" or establishing not in row_codes):
+            errors.append(f"{where}: establishes_enterprise 须为本一件事的子事项，且一件事的服务对象为 enterprise")
         if len(set(row_codes)) != len(row_codes):
             errors.append(f"{where}: 子事项重复")
         for row in rows:

@@ -293,6 +293,11 @@ class Bundle(models.Model):
     # Validated canonical form of data/catalog/situations/<code>.yaml (see catalog.domain.situation);
     # empty when the bundle asks nothing and every sub-item applies.
     questionnaire = models.JSONField("情形引导", default=dict, blank=True)
+    # 企业开办: the enterprise does not exist yet, so its founder applies as a person; when this item is
+    # approved the enterprise is registered (credit code assigned) and later results are issued to it.
+    establishing_item = models.ForeignKey("ServiceItem", verbose_name="设立企业的事项", null=True, blank=True,
+                                          on_delete=models.PROTECT, related_name="+",
+                                          help_text="办结后登记设立企业；此类一件事由投资人以个人身份申请")
 
     class Meta:
         ordering = ["number"]
@@ -301,6 +306,10 @@ class Bundle(models.Model):
 
     def __str__(self):
         return f"{self.number}. {self.name}"
+
+    @property
+    def founds_enterprise(self) -> bool:
+        return self.establishing_item_id is not None
 
 
 class BundleItem(models.Model):

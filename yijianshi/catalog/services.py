@@ -218,7 +218,8 @@ def _load_bundle(row: dict, departments: dict, items: dict, report: LoadReport, 
         {"number": row["number"], "name": row["name"], "source_name": row["source_name"], "tier": row["tier"],
          "subject": row["subject"], "lead_department": departments[row["lead"]], "summary": row["summary"],
          "aliases": row.get("aliases", []), "corrections": row.get("corrections", []),
-         "needs_confirmation": row.get("needs_confirmation", True), "questionnaire": questionnaire},
+         "needs_confirmation": row.get("needs_confirmation", True), "questionnaire": questionnaire,
+         "establishing_item": items.get(row["establishes_enterprise"]) if row.get("establishes_enterprise") else None},
         report, "一件事", row["name"])
     existing = {bi.item.code: bi for bi in bundle.bundle_items.select_related("item").prefetch_related("prerequisites__item")}
     wanted_codes = [r["item"] for r in row["items"]]
