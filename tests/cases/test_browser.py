@@ -78,12 +78,15 @@ def test_a_newborn_case_from_application_to_rating(page, live_server, catalog):
     page.wait_for_url("**/form/")
     assert "本次办理 5 个事项" in page.locator(".outcome").inner_text()
 
-    # One form: her own name and ID number are already filled in; she completes the rest.
+    # One form: her own name and ID number come from the register, read-only; she completes the rest.
     assert page.locator('[name="person.id_number"]').input_value() == RESIDENT_ID
+    assert page.locator('[name="person.id_number"]').is_disabled()
     page.get_by_role("button", name="下一步：上传材料").click()  # first with the child's fields empty
     assert page.locator("#id_child\\.name_error").inner_text() == "新生儿姓名：必填"
     for element, value in helpers.form_data("newborn", ANSWERS, applicant=resident.person).items():
         field = page.locator(f'[name="{element}"]')
+        if field.is_disabled():
+            continue
         if field.evaluate("el => el.tagName") == "SELECT":
             field.select_option(str(value))
         else:

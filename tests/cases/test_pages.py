@@ -1,6 +1,7 @@
 """The case pages through the Django test client: the 新生儿出生 wizard end to end, errors next to their fields,
 what each person may see, and what happens when two members of staff act on a case that has moved on."""
 
+import json
 import re
 
 import pytest
@@ -100,12 +101,13 @@ def test_field_errors_show_next_to_the_field_with_400_and_nothing_is_saved(clien
     client.post(base + "situation/", {**answers, "shown": ",".join(answers)})
     form = helpers.form_data("newborn", answers, applicant=resident.person)
 
-    wrong = {**form, "child.name": "", "person.id_number": resident.person.id_number[:-1] + "1"}
+    spouse = helpers.id_number("19890505", 12)
+    wrong = {**form, "child.name": "", "spouse.id_number": spouse[:-1] + ("1" if spouse[-1] != "1" else "2")}
     response = client.post(base + "form/", wrong)
     assert response.status_code == 400
     errors = _errors(response)
     assert errors["child.name"] == "新生儿姓名：必填"
-    assert "校验位不正确" in errors["person.id_number"]
+    assert "校验位不正确" in errors["spouse.id_number"]
     assert 'value="李小宝"' not in response.content.decode()
     assert client.get(base + "materials/")["Location"] == base + "form/"  # cannot skip ahead
 
@@ -403,3 +405,24 @@ def test_only_a_leader_of_the_department_extends_a_task(client, resident, clerk,
     assert client.post(f"/tasks/{task.pk}/extend/", {"days": 3, "reason": "需外省核验出生信息"}).status_code == 302
     task.refresh_from_db()
     assert task.extension_days == 3 and task.due_date > before
+
+
+def test_her_identity_comes_from_the_register_read_only_and_a_forged_post_cannot_change_it(client, resident):
+    """一数一源: her name and ID number are shown from the real-name register, read-only, with their source;
+    a request that sends other values still records the register's."""
+    base = _start(client, resident)
+    answers = helpers.answers_for("newborn")
+    client.post(base + "situation/", {**answers, "shown": ",".join(answers)})
+    page = client.get(base + "form/").content.decode()
+    id_input = re.search(r'<input[^>]*name="person.id_number"[^>]*>', page).group(0)
+    assert "disabled" in id_input and f'value="{resident.person.id_number}"' in id_input
+    assert "来自县公安局，已核验，不能修改" in page
+
+    form = helpers.form_data("newborn", answers, applicant=resident.person)
+    forged = {**form, "person.name": "王某某", "person.id_number": helpers.id_number("19900101", 99)}
+    assert client.post(base + "form/", forged).status_code == 302
+    client.post(base + "materials/", _uploads(helpers.required_materials("newborn", answers)))
+    assert client.post(base + "confirm/", {"delivery_method": "download"}).status_code == 302
+    case = Case.objects.get()
+    recorded = json.loads(case.form_data)
+    assert (recorded["person.name"], recorded["person.id_number"]) == ("张桂兰", resident.person.id_number)

@@ -21,8 +21,8 @@ pytestmark = pytest.mark.django_db
 
 def _apply(user, bundle_code="newborn", principal_id=None, **kwargs):
     context = acting_context(user, principal_id)
-    return services.case_submit(context=context, submission=submission_for(bundle_code, owner=user, **kwargs),
-                                idempotency_key=key())[0]
+    return services.case_submit(context=context, idempotency_key=key(), submission=submission_for(
+        bundle_code, owner=user, principal=context.principal, **kwargs))[0]
 
 
 def _task(case, item_code):
@@ -177,7 +177,8 @@ def test_an_agent_applies_under_a_mandate_for_that_bundle_only(resident, relativ
     mandate_grant(user=resident, principal=resident.person, agent_name="张小军", agent_id_number="610830198307070102",
                   bundle_codes=["newborn"], valid_until=timezone.now() + timedelta(days=30))
     context = acting_context(relative, resident.person.pk, bundle=case_bundle("newborn"))
-    case, _ = services.case_submit(context=context, submission=submission_for("newborn", owner=relative), idempotency_key=key())
+    case, _ = services.case_submit(context=context, idempotency_key=key(),
+                                   submission=submission_for("newborn", owner=relative, principal=resident.person))
     assert case.applicant_id == resident.person.pk and case.channel == Case.Channel.AGENT and case.mandate
     event = AuditEvent.objects.filter(action="case.submit").last()
     assert (event.actor_user_id, event.principal_party_id) == (relative.pk, resident.person.pk)
@@ -360,3 +361,21 @@ def test_an_abusive_review_is_appealed_by_the_department_and_excluded_by_a_super
     assert RectificationTask.objects.get(rating=rating).status == RectificationTask.Status.DONE
     with pytest.raises(Conflict):
         services.rating_appeal_decide(user=supervisor, rating=rating, exclude=False, reason="再次复核")
+
+
+def test_an_agent_cannot_put_other_identity_data_in_the_principals_application(resident, relative):
+    """The agent is not shown her record, but what they type is checked against it; nothing is saved."""
+    from django.utils import timezone
+
+    from yijianshi.accounts.services import mandate_grant
+
+    mandate_grant(user=resident, principal=resident.person, agent_name="张小军", agent_id_number="610830198307070102",
+                  bundle_codes=["newborn"], valid_until=timezone.now() + timedelta(days=30))
+    context = acting_context(relative, resident.person.pk, bundle=case_bundle("newborn"))
+    submission = submission_for("newborn", owner=relative, principal=resident.person)
+    submission.form_data["person.id_number"] = "610830198307070102"
+    with pytest.raises(InvalidInput) as error:
+        services.case_submit(context=context, submission=submission, idempotency_key=key())
+    assert error.value.field == "form.person.id_number"
+    assert "与县公安局登记的信息不一致" in error.value.message and resident.person.id_number not in error.value.message
+    assert not Case.objects.exists()

@@ -7,6 +7,7 @@ import re
 
 from yijianshi.cases import plan as case_plan
 from yijianshi.cases import storage
+from yijianshi.cases.selectors import authoritative_values
 from yijianshi.cases.services import Submission
 from yijianshi.catalog.models import Bundle
 
@@ -28,11 +29,17 @@ def sample_value(rule) -> object:
     return _TYPE_SAMPLES.get(rule.data_type, "测试")
 
 
-def sample_submission(bundle_code: str, answers: dict | None = None, *, owner, skip_materials=(), defer=(),
-                      commitment_signed=False, **extra) -> Submission:
+def sample_submission(bundle_code: str, answers: dict | None = None, *, owner, principal=None, skip_materials=(),
+                      defer=(), commitment_signed=False, **extra) -> Submission:
+    """`principal` (a Party; the owner's own Person by default) supplies the values its records hold, which the
+    platform would refuse to see contradicted."""
     bundle = Bundle.objects.get(code=bundle_code)
     rows, outcome = case_plan.situation_outcome(bundle, answers or {})
     form = {rule.element: sample_value(rule) for rule in case_plan.form_rules(rows, set(outcome.included))}
+    principal = principal if principal is not None else getattr(owner, "person", None)
+    if principal is not None:
+        held = authoritative_values(principal)
+        form.update({code: held[code].value for code in form if code in held})
     needs = case_plan.material_needs(rows, outcome)
     stored = storage.store(SAMPLE_PDF, owner=owner)
     materials = {code: stored.pk for code in needs if code not in skip_materials and code not in defer}

@@ -81,11 +81,19 @@ def _merged_field(rule: FieldRule, element: DataElement | None) -> forms.Field:
 class MergedForm(forms.Form):
     """The one form of the bundle: the fields of every applicable sub-item, each data element asked once."""
 
-    def __init__(self, *args, rules: list[FieldRule], elements: dict | None = None, **kwargs):
+    def __init__(self, *args, rules: list[FieldRule], elements: dict | None = None, locked: dict | None = None,
+                 **kwargs):
         super().__init__(*args, **kwargs)
         elements = elements if elements is not None else elements_for(rules)
         for rule in rules:
             self.fields[rule.element] = _merged_field(rule, elements.get(rule.element))
+        # 一数一源: values held from their authoritative source are shown read-only with where they come from.
+        for code, held in (locked or {}).items():
+            field = self.fields[code]
+            field.disabled = True
+            field.widget.attrs["class"] = (field.widget.attrs.get("class", "") + " locked").strip()
+            origin = f"来自{held.source}" + (f"（电子证照 {held.evidence}）" if held.evidence else "")
+            field.help_text = f"{origin}，已核验，不能修改"
 
     GROUPS = {"person": "申请人信息", "child": "子女信息", "spouse": "配偶（另一方父母）信息", "enterprise": "企业信息",
               "agent": "代理人信息", "employee": "职工信息", "deceased": "逝者信息"}

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from yijianshi.cases.domain.forms import FieldRule, clean_form
+from yijianshi.cases.domain.forms import FieldRule, clean_form, lock_authoritative
 from yijianshi.cases.models import Case, CaseMaterial, Task
 from yijianshi.cases.storage import owned_file_ids
 from yijianshi.catalog.domain.graph import critical_path
@@ -90,7 +90,7 @@ def material_needs(rows, outcome) -> dict[str, dict]:
 
 
 def plan_case(bundle: Bundle, answers: dict, form_data: dict, materials: dict, deferred: list,
-              commitment_signed: bool, uploader) -> CasePlan:
+              commitment_signed: bool, uploader, authoritative: dict | None = None) -> CasePlan:
     plan = CasePlan(answers=dict(answers or {}))
     rows, outcome = situation_outcome(bundle, answers)
     for question, message in (outcome.errors or {}).items():
@@ -99,9 +99,11 @@ def plan_case(bundle: Bundle, answers: dict, form_data: dict, materials: dict, d
     plan.included = [row.item.code for row in rows if row.item.code in included]
     plan.item_names = {row.item.code: row.item.published_version.name for row in rows}
     plan.situation = {"included": plan.included, "excluded": list(outcome.excluded), "reasons": dict(outcome.reasons)}
-    clean, errors = clean_form(form_rules(rows, included), form_data or {})
+    rules = form_rules(rows, included)
+    locked, lock_errors = lock_authoritative(rules, form_data or {}, authoritative or {})
+    clean, errors = clean_form(rules, locked)
     plan.form_data = clean
-    plan.errors.update({f"form.{k}": v for k, v in errors.items()})
+    plan.errors.update({f"form.{k}": v for k, v in {**errors, **lock_errors}.items()})
 
     needs = material_needs(rows, outcome)
     tolerable = _tolerable(bundle, rows, included, needs)
@@ -147,15 +149,17 @@ def _tolerable(bundle, rows, included, needs) -> set[str]:
     return set(tolerable_materials(bundle_questionnaire(bundle), rows, included, needs))
 
 
-def apply_correction(case: Case, form_data: dict, materials: dict, uploader) -> CasePlan:
+def apply_correction(case: Case, form_data: dict, materials: dict, uploader,
+                     authoritative: dict | None = None) -> CasePlan:
     """Merge corrected values and replacement files into the case; only fields and materials the case has."""
     plan = CasePlan()
     rows = _rows(case.bundle)
     included = set(case.situation.get("included", []))
     current = json.loads(case.form_data or "{}")
-    merged = {**current, **(form_data or {})}
-    clean, errors = clean_form(form_rules(rows, included), merged)
-    plan.errors.update({f"form.{k}": v for k, v in errors.items()})
+    rules = form_rules(rows, included)
+    merged, lock_errors = lock_authoritative(rules, {**current, **(form_data or {})}, authoritative or {})
+    clean, errors = clean_form(rules, merged)
+    plan.errors.update({f"form.{k}": v for k, v in {**errors, **lock_errors}.items()})
     own = {m.material.code: m for m in case.materials.select_related("material")}
     uploaded = owned_file_ids(uploader, (materials or {}).values())
     for code, file_id in (materials or {}).items():

@@ -8,9 +8,12 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 from django.http import Http404
 
+from yijianshi.accounts.models import Enterprise, Person
 from yijianshi.accounts.permissions import departments_with, has_permission
 from yijianshi.accounts.services import ActingContext
+from yijianshi.cases.domain.forms import Authoritative
 from yijianshi.cases.models import Case, CaseEvent, Task
+from yijianshi.catalog.models import DataElement
 
 
 def cases_of(context: ActingContext) -> QuerySet[Case]:
@@ -148,6 +151,26 @@ def prefill(context: ActingContext, elements) -> dict:
     values = {k: v for k, v in (case_form_data(latest) if latest else {}).items() if k in wanted}
     values.update({k: v for k, v in known.items() if k in wanted and v})
     return values
+
+
+def authoritative_values(principal) -> dict:
+    """element code -> Authoritative: what the platform holds about the principal from the source the catalog
+    names for that element (一数一源). Identity comes from the real-name register, an enterprise's registration
+    from the enterprise register; only elements whose data element has a source department are included."""
+    party = principal.as_concrete()
+    values: dict = {}
+    if isinstance(party, Person):
+        values = {"person.name": party.name, "person.id_number": party.id_number,
+                  "person.birth_date": party.birth_date.isoformat(),
+                  "person.gender": {"male": "男", "female": "女"}.get(party.gender, "")}
+    elif isinstance(party, Enterprise):
+        representative = party.legal_representative
+        values = {"enterprise.name": party.name, "enterprise.credit_code": party.credit_code,
+                  "enterprise.legal_representative": representative.name,
+                  "enterprise.legal_representative_id_number": representative.id_number}
+    sources = {e.code: e.source_department.name for e in DataElement.objects.filter(
+        code__in=values, source_department__isnull=False).select_related("source_department")}
+    return {code: Authoritative(value, sources[code]) for code, value in values.items() if code in sources and value}
 
 
 def rectifications_for(user):

@@ -20,6 +20,7 @@ from yijianshi.accounts.roles import Role
 from yijianshi.accounts.services import ActingContext, InvalidInput, acting_context, person_ensure
 from yijianshi.audit.services import audit_record
 from yijianshi.cases import plan as case_plan
+from yijianshi.cases import selectors as case_selectors
 from yijianshi.cases.results import apply_task_results
 from yijianshi.cases.storage import owned_file_ids
 from yijianshi.cases.models import (
@@ -230,7 +231,8 @@ def case_submit_at_window(*, clerk: User, applicant_name: str, applicant_id_numb
 def _create_case(*, context, bundle, submission, idempotency_key, channel) -> Case:
     planned = case_plan.plan_case(bundle, submission.answers, submission.form_data, submission.materials,
                                   submission.deferred_materials, submission.commitment_signed,
-                                  uploader=context.user)
+                                  uploader=context.user,
+                                  authoritative=case_selectors.authoritative_values(context.principal))
     if planned.errors:
         field, message = next(iter(planned.errors.items()))
         raise InvalidInput(field, "；".join(planned.errors.values()) if len(planned.errors) > 1 else message)
@@ -353,7 +355,8 @@ def case_correct(*, context: ActingContext, case: Case, form_data: dict | None =
     notices = list(case.notices.filter(resolved_at__isnull=True))
     if not notices:
         raise Conflict("该办件没有待补正的告知")
-    planned = case_plan.apply_correction(case, form_data or {}, materials or {}, uploader=context.user)
+    planned = case_plan.apply_correction(case, form_data or {}, materials or {}, uploader=context.user,
+                                         authoritative=case_selectors.authoritative_values(case.applicant))
     if planned.errors:
         field, message = next(iter(planned.errors.items()))
         raise InvalidInput(field, message)

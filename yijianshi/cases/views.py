@@ -373,9 +373,18 @@ def _situation_page(request, wizard, form, questionnaire, answers, status=200):
     }, status=status)
 
 
+def _locked(wizard: Wizard, rules) -> dict:
+    """Authoritative values shown read-only (一数一源). Not at the window (the clerk types what the ID card says)
+    nor for an agent acting for a person, who is not shown the principal's record; the server checks both."""
+    context = wizard.context() if not wizard.window else None
+    if context is None or (context.on_behalf and context.principal.party_kind == Party.Kind.PERSON):
+        return {}
+    codes = {rule.element for rule in rules}
+    return {code: held for code, held in selectors.authoritative_values(context.principal).items() if code in codes}
+
+
 def _prefill(wizard: Wizard, rules) -> dict:
-    """What the platform already knows about the applicant (their record and their latest case). Values with
-    an authoritative source stay editable for now; the departments check them against their records."""
+    """What the platform already knows about the applicant (their record and their latest case)."""
     codes = {rule.element for rule in rules}
     if wizard.window:
         applicant = wizard.secret["applicant"]
@@ -391,13 +400,14 @@ def apply_form(request, wizard: Wizard):
     rows, outcome, included = _outcome(wizard.bundle, wizard.state["answers"])
     rules = case_plan.form_rules(rows, included)
     elements = case_forms.elements_for(rules)
+    locked = _locked(wizard, rules)
     if request.method == "GET":
-        initial = wizard.secret["form"] or _prefill(wizard, rules)
-        form = case_forms.MergedForm(rules=rules, elements=elements, initial=initial)
+        initial = {**(wizard.secret["form"] or _prefill(wizard, rules)), **{k: v.value for k, v in locked.items()}}
+        form = case_forms.MergedForm(rules=rules, elements=elements, initial=initial, locked=locked)
         return _form_page(request, wizard, form, rows, outcome, included)
-    form = case_forms.MergedForm(request.POST, rules=rules, elements=elements)
+    form = case_forms.MergedForm(request.POST, rules=rules, elements=elements, locked=locked)
     form.is_valid()
-    raw = form.raw_values()
+    raw = {**form.raw_values(), **{k: v.value for k, v in locked.items()}}  # a read-only field is never typed
     _, errors = clean_form(rules, raw)
     for element, message in errors.items():
         if element not in form.errors:

@@ -1,6 +1,6 @@
 """The merged form's values checked against the data-element dictionary, in plain Python."""
 
-from yijianshi.cases.domain.forms import FieldRule, clean_form
+from yijianshi.cases.domain.forms import Authoritative, FieldRule, clean_form, lock_authoritative
 
 RULES = [
     FieldRule("child.name", "子女姓名", "string", True, {"max_length": 5}),
@@ -50,3 +50,32 @@ def test_missing_required_fields_are_named_and_optional_ones_skipped():
 def test_keys_the_form_does_not_have_are_dropped():
     clean, _ = clean_form(RULES, {**GOOD, "is_admin": True})
     assert "is_admin" not in clean
+
+
+# --- 一数一源 -----------------------------------------------------------------------------------------------
+
+def _id_rule():
+    return FieldRule("person.id_number", "公民身份号码", "id_number", True)
+
+
+def test_an_authoritative_value_fills_a_blank_field_and_an_equal_one_passes():
+    held = {"person.id_number": Authoritative("61083019850315002X", "县公安局")}
+    merged, errors = lock_authoritative([_id_rule()], {}, held)
+    assert merged == {"person.id_number": "61083019850315002X"} and errors == {}
+    merged, errors = lock_authoritative([_id_rule()], {"person.id_number": " 61083019850315002x"}, held)
+    assert errors == {} and merged["person.id_number"] == "61083019850315002X"
+
+
+def test_a_submitted_value_cannot_overwrite_the_record_and_the_message_does_not_repeat_it():
+    held = {"person.id_number": Authoritative("61083019850315002X", "县公安局")}
+    merged, errors = lock_authoritative([_id_rule()], {"person.id_number": "610830198001010018"}, held)
+    assert errors == {"person.id_number": "公民身份号码：与县公安局登记的信息不一致，以登记信息为准，不能修改"}
+    assert merged["person.id_number"] == "61083019850315002X"
+    assert "61083019850315002X" not in errors["person.id_number"]
+
+
+def test_elements_without_a_held_value_are_left_to_the_applicant():
+    rules = [_id_rule(), FieldRule("person.mobile", "手机号码", "phone", True)]
+    merged, errors = lock_authoritative(rules, {"person.mobile": "13800000001"},
+                                        {"person.id_number": Authoritative("", "县公安局")})
+    assert merged == {"person.mobile": "13800000001"} and errors == {}

@@ -86,3 +86,36 @@ def clean_form(rules: list[FieldRule], data: dict) -> tuple[dict, dict[str, str]
         else:
             clean[rule.element] = value
     return clean, errors
+
+
+# --- 一数一源: values a department is the authoritative source of ---------------------------------------------
+
+@dataclass(frozen=True)
+class Authoritative:
+    """A value the platform holds from its authoritative source (the identity register, the enterprise register,
+    a department's data feed): prefilled, shown read-only, and never overwritten by what a client sends."""
+
+    value: object
+    source: str          # the source department's name, shown to the applicant
+    evidence: str = ""   # a certificate identifier or registration reference, when there is one
+
+
+def _same(rule: FieldRule, submitted, held) -> bool:
+    submitted_clean, problem = _check(rule, submitted)
+    held_clean, _ = _check(rule, held)
+    return not problem and str(submitted_clean).upper() == str(held_clean).upper()
+
+
+def lock_authoritative(rules: list[FieldRule], data: dict, known: dict[str, Authoritative]) -> tuple[dict, dict]:
+    """The form data with every authoritative value filled in, and errors for submitted values that differ from
+    it (named by field, without repeating the record, which an agent may not be entitled to see)."""
+    merged, errors = dict(data), {}
+    for rule in rules:
+        held = known.get(rule.element)
+        if held is None or held.value in (None, ""):
+            continue
+        submitted = data.get(rule.element)
+        if submitted not in (None, "") and not _same(rule, submitted, held.value):
+            errors[rule.element] = f"{rule.label}：与{held.source}登记的信息不一致，以登记信息为准，不能修改"
+        merged[rule.element] = held.value
+    return merged, errors
