@@ -97,7 +97,13 @@ def certificate_rows(certificate: Certificate, *, masked: bool) -> list[dict]:
 
 def verify_url(qr_text: str) -> str:
     """The URL printed in the certificate's QR code: the public verification page with the signed text."""
-    return settings.PUBLIC_BASE_URL.rstrip("/") + "/certificates/verify/?q=" + quote(qr_text, safe="")
+    return settings.PUBLIC_BASE_URL.rstrip("/") + verify_path(qr_text)
+
+
+def verify_path(qr_text: str) -> str:
+    # ":", "$", "*" and "/" may stand unescaped in a query (RFC 3986 §3.4), which keeps the printed QR code smaller;
+    # "+", "%" and the space of the Base45 alphabet must be escaped (a query decodes "+" as a space).
+    return "/certificates/verify/?q=" + quote(qr_text, safe=":$*/")
 
 
 # --- the verdict -----------------------------------------------------------------------------------------------------
