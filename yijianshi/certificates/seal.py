@@ -29,9 +29,9 @@ def seal_svg(name: str, *, footer: str = "电子证照专用", size: int = 160) 
     centre = size / 2
     rim = size / 2 - 3
     text_radius = rim - size * 0.135
-    glyph = size * (0.13 if len(name) <= 12 else 0.11 if len(name) <= 16 else 0.095)
-    # The name spans about 240 degrees, centred on the top; fewer characters are spaced less widely.
-    span = min(240.0, max(120.0, len(name) * 17.0))
+    glyph = size * (0.13 if len(name) <= 12 else 0.11 if len(name) <= 15 else 0.088)
+    # The name spans up to 250 degrees, centred on the top; fewer characters are spaced less widely.
+    span = min(250.0, max(120.0, len(name) * 17.0))
     step = span / max(len(name) - 1, 1)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="seal" width="{size}" height="{size}" '
              f'viewBox="0 0 {size} {size}" role="img" aria-label="{escape(name)}">',

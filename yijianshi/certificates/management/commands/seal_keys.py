@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from yijianshi.certificates.crypto import signers
 from yijianshi.certificates.keys import key_dir, seal_key_create
@@ -20,9 +21,9 @@ class Command(BaseCommand):
         if list:
             for key in SealKey.objects.select_related("department").order_by("department__code", "-created_at"):
                 private = "私钥文件在" if (key_dir() / f"{key.key_id}.json").exists() else "无私钥文件"
-                retired = f"，停用于 {key.retired_at:%Y-%m-%d %H:%M}" if key.retired_at else ""
+                retired = f"，停用于 {timezone.localtime(key.retired_at):%Y-%m-%d %H:%M}" if key.retired_at else ""
                 self.stdout.write(f"{key.key_id}\t{key.department.name}\t{key.algorithm}\t"
-                                  f"{key.get_status_display()}（生成于 {key.created_at:%Y-%m-%d %H:%M}{retired}，{private}）")
+                                  f"{key.get_status_display()}（生成于 {timezone.localtime(key.created_at):%Y-%m-%d %H:%M}{retired}，{private}）")
             return
         if not department:
             raise CommandError("请用 --department 指定部门编码（或用 --list 查看已有密钥）")
