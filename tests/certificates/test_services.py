@@ -63,8 +63,8 @@ def clerk(make_staff):
 def test_an_approved_birth_certificate_task_issues_the_certificate_to_the_applicant(
         resident, clerk, make_staff, certificate_types, django_capture_on_commit_callbacks):
     case = _case(resident, "newborn")
-    task, officer = _approve_until(case, "WJJ-001", make_staff, clerk, result={"出生医学证明编号": "T610830123"})
     with django_capture_on_commit_callbacks(execute=True):
+        task, officer = _approve_until(case, "WJJ-001", make_staff, clerk, result={"出生医学证明编号": "T610830123"})
         [certificate] = services.certificates_for_approved_task(task, actor=officer)
     form = json.loads(case.form_data)
     assert certificate.type.name == "出生医学证明" and certificate.holder_id == resident.person.pk
@@ -109,17 +109,26 @@ def test_only_a_marriage_registration_issues_a_marriage_certificate(resident, cl
     assert certificate.type.name == "结婚证" and certificate.values["registration_type"] == "结婚登记"
 
 
-def test_a_value_the_officer_must_supply_is_asked_for_by_its_label(resident, clerk, make_staff, certificate_types):
+def test_a_value_the_officer_must_supply_is_asked_for_by_its_label(certificate_types):
+    card = CertificateType.objects.get(code="disability-certificate")
+    values = {"person.name": "张桂兰", "person.gender": "女", "person.id_number": "610830194001010096",
+              "person.hukou_address": "清涧县宽州镇", "cl.disability_category": "肢体残疾"}
+    with pytest.raises(InvalidInput) as error:
+        services.certificate_data_for(card, values, {})
+    assert error.value.field == "result" and error.value.message.startswith("残疾等级：签发残疾人证须有此项")
+    assert "名称为“残疾等级”" in error.value.message
+    assert services.certificate_data_for(card, values, {"残疾等级": "二级"})["level"] == "二级"
+    assert services.certificate_data_for(card, {**values, "cl.disability_level": "三级"}, {})["level"] == "三级"
+
+
+def test_a_disability_card_is_issued_with_the_level_the_officer_entered(resident, clerk, make_staff,
+                                                                        certificate_types):
     case = _case(resident, "disability-and-poverty-relief", has_disability_certificate="no", severity="other",
                  hardship="no")
-    task, officer = _approve_until(case, "CL-001", make_staff, clerk)
-    with pytest.raises(InvalidInput) as error:
-        services.certificates_for_approved_task(task, actor=officer)
-    assert error.value.field == "result" and "残疾等级" in error.value.message
-    assert not Certificate.objects.exists()
-    Task.objects.filter(pk=task.pk).update(result={"残疾等级": "二级"})
+    task, officer = _approve_until(case, "CL-001", make_staff, clerk, result={"残疾等级": "二级"})
     [card] = services.certificates_for_approved_task(task, actor=officer)
-    assert card.values["level"] == "二级" and card.type.validity_label == "10 年"
+    assert card.values["level"] == "二级" and card.values["category"] == json.loads(case.form_data)[
+        "cl.disability_category"] and card.type.validity_label == "10 年"
     assert card.valid_until == services._valid_until(card.type, card.issued_on) > card.issued_on
 
 
