@@ -268,6 +268,25 @@ ROUTES = [
     R(r"open311/v2/^requests\.(?P<fmt>json|xml)", "GET", "/open311/v2/requests.json", set(), without_key=403),
     R(r"open311/v2/^requests/(?P<number>RX\d+)\.(?P<fmt>json|xml)", "GET", "/open311/v2/requests/RX2026113000001.json",
       set(), without_key=403),
+    # 电子证照: verification and the offline verifiers' documents are public; the resident's 就业创业证 (issued by
+    # 县人社局) is hers and her helper's (mandate for everything); 县人社局's staff see it, its leader changes its status.
+    R("certificates/verify/", "GET", "/certificates/verify/?q={cert_identifier}", EVERYONE),
+    R("certificates/status/<str:purpose>.json", "GET", "/certificates/status/revocation.json", EVERYONE),
+    R("certificates/keys.json", "GET", "/certificates/keys.json", EVERYONE),
+    R("me/certificates/", "GET", "/me/certificates/", PEOPLE),
+    R("me/certificates/<int:pk>/", "GET", "/me/certificates/{cert}/", {"resident", "helper"}),
+    R("me/certificates/<int:pk>.pdf", "GET", "/me/certificates/{cert}.pdf", {"resident", "helper"}),
+    R("certificates/issued/", "GET", "/certificates/issued/", {"department_officer", "department_leader"}),
+    R("certificates/issued/<int:pk>/", "GET", "/certificates/issued/{cert}/", {"department_officer", "department_leader"}),
+    R("certificates/issued/<int:pk>/suspend/", "POST", "/certificates/issued/{cert}/suspend/", {"department_leader"},
+      data={"suspend-reason": "核查就业状态，暂停使用"}),
+    R("certificates/issued/<int:pk>/reinstate/", "POST", "/certificates/issued/{cert_suspended}/reinstate/",
+      {"department_leader"}, data={"reinstate-reason": "核查完毕，恢复有效"}),
+    R("certificates/issued/<int:pk>/revoke/", "POST", "/certificates/issued/{cert}/revoke/", {"department_leader"},
+      data={"revoke-reason": "以欺骗手段取得就业创业证"}),
+    R("/api/v1/certificates/verify", "POST", "/api/v1/certificates/verify", EVERYONE, api=True,
+      data={"text": "{cert_identifier}"}),
+    R("/api/v1/certificates/mine", "GET", "/api/v1/certificates/mine", PEOPLE, api=True),
     # The Django admin: catalog and system administrators only
     R("admin/", "GET", "/admin/", {"catalog_admin", "system_admin"}),
 ]
@@ -369,7 +388,18 @@ def _build_world(upload_root):
 
     photo_file = storage.store(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, owner=operator)
     t_photo = hotline.ticket_dispatch(user=operator, ticket=ticket(photo_ids=[photo_file.pk]), department_code="rsj")
-    values = {"resident_party": resident.person.pk,
+    from django.core.management import call_command
+
+    from yijianshi.certificates import services as certificates
+
+    call_command("load_certificate_types", stdout=open("/dev/null", "w"))
+    card = {"name": "张桂兰", "id_number": RESIDENT_ID, "education": "高中", "address": "清涧县宽州镇秀延东路18号"}
+    cert = certificates.certificate_issue(type_code="employment-card", holder=resident.person, data=card)
+    cert_suspended = certificates.certificate_suspend(
+        user=actors["department_leader"], reason="核查就业状态，暂停使用",
+        certificate=certificates.certificate_issue(type_code="employment-card", holder=resident.person, data=card))
+    values = {"resident_party": resident.person.pk, "cert": cert.pk, "cert_suspended": cert_suspended.pk,
+              "cert_identifier": cert.identifier,
               "t_new": t_new.pk, "t_dispatched": t_dispatched.pk, "t_dispatched_number": t_dispatched.number,
               "t_progress": t_progress.pk, "t_replied": t_replied.pk, "t_replied_number": t_replied.number,
               "t_reopen": t_reopen.pk, "t_photo": t_photo.pk, "photo": t_photo.photos.get().pk, "enterprise": enterprise.pk, "mandate": mandate.pk,

@@ -12,6 +12,7 @@ urlpatterns = [
     path("staff/", include("yijianshi.accounts.staff_urls")),
     path("supervision/audit/", include("yijianshi.audit.urls")),
     path("", include("yijianshi.cases.urls")),
+    path("", include("yijianshi.certificates.urls")),
     path("", include("yijianshi.accounts.urls")),
     path("", include("yijianshi.catalog.urls")),
     path("", include("yijianshi.portal.urls")),

@@ -17,6 +17,7 @@ PRODUCTION_KEYS = {
     "PII_ACTIVE_KEY_ID": "prod-2026",
     "PII_INDEX_KEY": base64.b64encode(b"i" * 32).decode(),
     "AUDIT_SIGNING_KEY": base64.b64encode(b"a" * 32).decode(),
+    "SEAL_KEY_DIR": "/srv/yijianshi/seal-keys",  # the certificates' seal keys: named on purpose, never defaulted
 }
 KEY_NAMES = tuple(PRODUCTION_KEYS) + ("AUDIT_VERIFY_KEYS", "AUDIT_SIGNING_KEY_ID")
 
@@ -69,3 +70,10 @@ def test_production_hashes_passwords_with_argon2_and_keeps_sessions_to_https_and
     result = _start(check, DJANGO_SECRET_KEY="k" * 64, DJANGO_ALLOWED_HOSTS="zwfw.example", **PRODUCTION_KEYS)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "Argon2PasswordHasher True True [\"'self'\"]"
+
+
+def test_production_refuses_a_relative_seal_key_directory():
+    keys = {**PRODUCTION_KEYS, "SEAL_KEY_DIR": "var/seal-keys"}
+    result = _start(DJANGO_SECRET_KEY="k" * 64, DJANGO_ALLOWED_HOSTS="zwfw.example", **keys)
+    assert result.returncode != 0
+    assert "SEAL_KEY_DIR" in result.stderr

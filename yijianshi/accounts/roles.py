@@ -38,6 +38,7 @@ PERMISSIONS: dict[str, set[Role]] = {
     # Seeing a full ID or phone number of someone else: only with a stated purpose, and audited.
     "personal_data.reveal": {R.WINDOW_CLERK, R.DEPARTMENT_OFFICER, R.DEPARTMENT_LEADER, R.SUPERVISOR},
     "mandate.act_as_helper": {R.HELPER},                                # be chosen by residents as 帮办代办员
+    "certificate.manage": {R.DEPARTMENT_LEADER},                        # suspend, reinstate, revoke 电子证照
 }
 
-DEPARTMENT_SCOPED = {"task.process", "task.approve", "hotline.handle", "hotline.extend"}
+DEPARTMENT_SCOPED = {"task.process", "task.approve", "hotline.handle", "hotline.extend", "certificate.manage"}

@@ -47,6 +47,7 @@ PAGE_SIZE = 50
 SECTIONS = [
     ("window", "综合窗口", "case.accept", "cases:window"),
     ("tasks", "部门待办", "task.process", "cases:tasks"),
+    ("certificates", "电子证照", "task.process", "certificates:issued"),
     ("hotline", "12345 工单", "hotline.intake", "hotline:console"),
     ("hotline-dept", "12345 工单", "hotline.handle", "hotline:department"),
     ("overdue", "工单督办", "hotline.supervise", "hotline:overdue"),

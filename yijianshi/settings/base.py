@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "yijianshi.notifications",
     "yijianshi.cases",
     "yijianshi.hotline",
+    "yijianshi.certificates",
     "yijianshi.search",
     "yijianshi.portal",
 ]
@@ -183,6 +184,11 @@ PII_INDEX_KEY = os.environ.get("PII_INDEX_KEY", "")  # BASE64(32 bytes), for the
 AUDIT_SIGNING_KEY = os.environ.get("AUDIT_SIGNING_KEY", "")
 AUDIT_SIGNING_KEY_ID = os.environ.get("AUDIT_SIGNING_KEY_ID", "audit-1")
 AUDIT_VERIFY_KEYS = os.environ.get("AUDIT_VERIFY_KEYS", "")
+# Private halves of the departments' seal keys (电子印章, signing 电子证照): one file per key, mode 0600, made and
+# rotated by `manage.py seal_keys`; never in the database. Production must name the directory explicitly
+# (settings/prod.py). Development creates a department's first key when it first issues (DEBUG); tests too.
+SEAL_KEY_DIR = Path(os.environ.get("SEAL_KEY_DIR") or BASE_DIR / "var" / "seal-keys")
+SEAL_KEY_AUTO_CREATE = False
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -1,5 +1,7 @@
 """Production: every secret comes from the environment; refuses to start with development values."""
 
+import os
+
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F401,F403
@@ -17,6 +19,13 @@ for name, value in (("PII_ENCRYPTION_KEYS", PII_ENCRYPTION_KEYS), ("PII_ACTIVE_K
                     ("PII_INDEX_KEY", PII_INDEX_KEY), ("AUDIT_SIGNING_KEY", AUDIT_SIGNING_KEY)):
     if not value or "ZGV2LW9ubHkt" in value or value.startswith("dev-"):  # "dev-only-" keys of settings/dev.py
         raise ImproperlyConfigured(f"{name} must be set to a production key (development keys are refused).")
+
+# The seal keys sign every certificate: their directory is named on purpose (outside the checkout, on the
+# protected volume), never the development default under var/.
+_seal_key_dir = os.environ.get("SEAL_KEY_DIR", "")
+if not _seal_key_dir or not os.path.isabs(_seal_key_dir):
+    raise ImproperlyConfigured("SEAL_KEY_DIR must name the absolute directory of the seal keys' private files in "
+                               "production (create keys there with `manage.py seal_keys`).")
 
 DEBUG = False
 SESSION_COOKIE_SECURE = True

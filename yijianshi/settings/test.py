@@ -20,3 +20,7 @@ import tempfile  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 HOTLINE_MODEL_PATH = Path(tempfile.gettempdir()) / "yijianshi-test-dispatch-model.joblib"
+
+# Seal keys of a test run live in a fresh temporary folder, made on first use (see certificates/keys.py).
+SEAL_KEY_DIR = Path(tempfile.mkdtemp(prefix="yijianshi-test-seal-keys-"))
+SEAL_KEY_AUTO_CREATE = True

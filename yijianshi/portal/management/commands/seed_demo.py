@@ -66,6 +66,7 @@ class Command(BaseCommand):
             extra = f"，企业 {company['name']} 的法定代表人" if company else ""
             self.stdout.write(f"  {row['name']}：{row['id_number']} 或 {row['mobile']}{extra}")
         self._demo_cases()
+        self._demo_certificates()
         self.stdout.write(f"演示密码（全部账号）：{password}")
         self.stdout.write(f"授权代办示例：请以 张桂兰 登录，在“我的授权”中授权帮办员 周丽。当前有效授权 "
                           f"{Mandate.objects.filter(status='active', valid_until__gt=timezone.now()).count()} 条。")
@@ -89,6 +90,33 @@ class Command(BaseCommand):
                 case_accept(user=clerk, case=case)
             self.stdout.write(f"  演示办件 {case.number}：{name}“{case.bundle.name}”"
                               f"{'已受理，县人社局待办' if accept else '待窗口预审'}")
+
+    def _demo_certificates(self):
+        """The certificate types, and two certificates so 我的证照 and the verification page have something to show:
+        the demo enterprise's 营业执照 and 张小军's 就业创业证 (县人社局's demo leader may suspend or revoke it)."""
+        from django.core.management import call_command
+
+        from yijianshi.certificates.models import Certificate
+        from yijianshi.certificates.services import certificate_issue
+
+        call_command("load_certificate_types", stdout=self.stdout)
+        enterprise = Enterprise.objects.get(credit_code="91610830MA7QJ0001J")
+        worker = Person.objects.get(name="张小军", user__isnull=False)
+        demo = [
+            ("business-licence", enterprise, {
+                "name": enterprise.name, "credit_code": enterprise.credit_code, "type": "有限责任公司",
+                "legal_representative": enterprise.legal_representative.name, "registered_capital": "100",
+                "address": "陕西省榆林市清涧县宽州镇红枣产业园3号", "business_scope": "红枣制品生产、销售；农副产品收购"}),
+            ("employment-card", worker, {
+                "name": worker.name, "id_number": worker.id_number, "education": "高中",
+                "address": "陕西省榆林市清涧县宽州镇秀延东路18号"}),
+        ]
+        for type_code, holder, data in demo:
+            certificate = Certificate.objects.filter(type__code=type_code, holder=holder).first()
+            if certificate is None:
+                certificate = certificate_issue(type_code=type_code, holder=holder, data=data)
+            self.stdout.write(f"  演示证照：{holder.masked_display_name} 的{certificate.type.name}，"
+                              f"核验：/certificates/verify/?q={certificate.identifier}")
 
     @staticmethod
     def _department(code):

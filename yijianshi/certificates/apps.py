@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CertificatesConfig(AppConfig):
+    name = "yijianshi.certificates"
+    verbose_name = "电子证照"
