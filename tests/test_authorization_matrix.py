@@ -254,6 +254,20 @@ ROUTES = [
       data={"note": "请加快办理，今日内答复"}, also_ok=(400,)),
     R("hotline/<int:pk>/review/", "POST", "/hotline/{t_reopen}/review/", {"supervisor"},
       data={"decision": "reopen", "reason": "回访仍未解决，重办"}, also_ok=(400,)),
+    # 办不成事 is assigned by supervisors; 县人社局 co-handles t_co (led by 县住建局); its leader appeals a bad rating;
+    # the caller's full number is for operators and the handling departments' staff, audited
+    R("hotline/<int:pk>/assign/", "POST", "/hotline/{t_failure}/assign/", {"supervisor"},
+      data={"department_code": "rsj", "note": "群众跑了三趟未办成，请今日内联系办结"}),
+    R("hotline/<int:pk>/co-handle/", "POST", "/hotline/{t_co}/co-handle/", {"department_officer", "department_leader"},
+      data={"opinion": "已核查该企业社保缴费记录，欠缴三个月", "done": "on"}),
+    R("hotline/<int:pk>/co-handle/waive/", "POST", "/hotline/{t_co}/co-handle/waive/", {"supervisor"},
+      data={"co_handling": "{t_co_part}", "reason": "经核实无需人社局参与"}),
+    R("hotline/<int:pk>/rating-appeal/", "POST", "/hotline/{t_reopen}/rating-appeal/", {"department_leader"},
+      data={"rating": "{t_reopen_rating}", "reason": "评价内容为辱骂工作人员，与诉求无关，有录音为证"}),
+    R("hotline/<int:pk>/rating-appeal/decide/", "POST", "/hotline/{t_appealed}/rating-appeal/decide/", {"supervisor"},
+      data={"rating": "{t_appealed_rating}", "decision": "uphold", "reason": "评价反映实际情况，有效"}),
+    R("hotline/<int:pk>/caller-mobile/", "POST", "/hotline/{t_dispatched}/caller-mobile/",
+      {"hotline_operator", "department_officer", "department_leader"}, data={"purpose": "电话回访办理结果"}),
     R("hotline/<int:pk>/photos/<int:photo_id>/", "GET", "/hotline/{t_photo}/photos/{photo}/",
       HOTLINE_VIEWERS | {"resident"}),
     R("hotline/department/", "GET", "/hotline/department/", {"department_officer", "department_leader"}),
@@ -384,6 +398,15 @@ def _build_world(upload_root):
     t_reopen = hotline.ticket_reply(user=officer, ticket=hotline.ticket_accept(user=officer, ticket=hotline.ticket_dispatch(
         user=operator, ticket=ticket(), department_code="rsj")), reply="已督促企业发放拖欠工资，工人已全部领到")
     hotline.ticket_rate(user=resident, ticket=t_reopen, level=1, comment="根本没拿到钱")
+    t_appealed = hotline.ticket_reply(user=officer, reply="已督促企业发放拖欠工资，工人已全部领到",
+                                      ticket=hotline.ticket_accept(user=officer, ticket=hotline.ticket_dispatch(
+                                          user=operator, ticket=ticket(), department_code="rsj")))
+    hotline.ticket_rate(user=resident, ticket=t_appealed, level=1, comment="一群废物")
+    hotline.ticket_rating_appeal(user=actors["department_leader"], rating=t_appealed.ratings.get(),
+                                 reason="评价内容为辱骂工作人员，与诉求无关")
+    t_failure = hotline.ticket_intake(user=operator, channel="phone", kind="service_failure", caller=resident.person,
+                                      content="在大厅办失业登记跑了三趟都说系统不通，办不成", caller_mobile="13800000001")
+    t_co = hotline.ticket_dispatch(user=operator, ticket=ticket(), department_code="zjj", co_department_codes=["rsj"])
     from yijianshi.cases import storage
 
     photo_file = storage.store(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, owner=operator)
@@ -402,7 +425,10 @@ def _build_world(upload_root):
               "cert_identifier": cert.identifier,
               "t_new": t_new.pk, "t_dispatched": t_dispatched.pk, "t_dispatched_number": t_dispatched.number,
               "t_progress": t_progress.pk, "t_replied": t_replied.pk, "t_replied_number": t_replied.number,
-              "t_reopen": t_reopen.pk, "t_photo": t_photo.pk, "photo": t_photo.photos.get().pk, "enterprise": enterprise.pk, "mandate": mandate.pk,
+              "t_reopen": t_reopen.pk, "t_reopen_rating": t_reopen.ratings.get().pk, "t_appealed": t_appealed.pk,
+              "t_appealed_rating": t_appealed.ratings.get().pk, "t_failure": t_failure.pk, "t_co": t_co.pk,
+              "t_co_part": t_co.co_handlings.get().pk,
+              "t_photo": t_photo.pk, "photo": t_photo.photos.get().pk, "enterprise": enterprise.pk, "mandate": mandate.pk,
               "clerk_user": clerk.pk, "system_user": hall_system.pk, "token": token.pk,
               "next_month": (timezone.localdate() + timedelta(days=30)).isoformat(),
               "case_new": case_new.number, "case_notice": case_notice.number, "case_done": case_done.number,

@@ -120,3 +120,70 @@ def test_a_call_is_dispatched_answered_rated_badly_and_reopened_by_the_superviso
     page.get_by_text("复核已完成。").wait_for()
     ticket.refresh_from_db()
     assert ticket.status == S.IN_PROGRESS and ticket.reopen_count == 1
+
+
+def test_the_callers_number_is_revealed_in_place_and_the_supervisor_assigns_a_failure_and_decides_an_appeal(
+        page, live_server, catalog):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    admin = accounts.system_admin_bootstrap(username="sysadmin", name="王建国", id_number=ADMIN_ID,
+                                            mobile="13990000001", password=PASSWORD)
+    operator = _staff(admin, "liping", "李萍", 11, Role.HOTLINE_OPERATOR)
+    officer = _staff(admin, "zhaogang", "赵刚", 12, Role.DEPARTMENT_OFFICER, "zjj")
+    leader = _staff(admin, "liuqiang", "刘强", 14, Role.DEPARTMENT_LEADER, "zjj")
+    _staff(admin, "sunhong", "孙红", 13, Role.SUPERVISOR)
+    ticket = services.ticket_dispatch(user=operator, department_code="zjj", ticket=services.ticket_intake(
+        user=operator, channel="phone", kind="complaint", caller_name="王先生", caller_mobile="13800000007",
+        town_code="610830100", content="秀延路小区连续三天停暖，家里老人受冻"))
+    services.ticket_accept(user=officer, ticket=ticket)
+    services.ticket_reply(user=officer, ticket=ticket, reply="已联系供热公司更换循环泵，当晚恢复供暖")
+    services.ticket_rate(user=operator, ticket=ticket, level=1, comment="一群废物，什么也不干")
+    services.ticket_rating_appeal(user=leader, rating=ticket.ratings.get(),
+                                  reason="评价为辱骂工作人员，且当晚已恢复供暖，有回访录音为证")
+    failure = services.ticket_intake(user=operator, channel="phone", kind="service_failure", caller_name="李女士",
+                                     caller_mobile="13800000005", town_code="610830100",
+                                     content="在政务大厅办房屋网签备案跑了三趟，窗口说系统不通，一直办不成")
+    base = live_server.url
+
+    # 1. The operator reveals the caller's number on the ticket page: in place, no reload, only with a purpose.
+    _log_in(page, base, "liping")
+    page.goto(base + f"/hotline/{ticket.pk}/")
+    number = page.locator("#caller-mobile")
+    assert "138****0007" in number.inner_text() and "13800000007" not in page.content()
+    page.evaluate("window.notReloaded = true")
+    number.get_by_role("button", name="查看完整号码").click()
+    page.get_by_text("查看事由：必填").wait_for()
+    page.screenshot(path=str(SCREENSHOTS / "hotline-caller-masked.png"))
+    page.get_by_label("查看事由").fill("电话回访办理结果")
+    page.locator("#caller-mobile").get_by_role("button", name="查看完整号码").click()
+    page.locator("#caller-mobile .revealed").wait_for()
+    assert page.locator("#caller-mobile .revealed").inner_text() == "13800000007"
+    assert page.evaluate("window.notReloaded === true")
+    page.screenshot(path=str(SCREENSHOTS / "hotline-caller-reveal.png"), full_page=True)
+    _log_out(page)
+
+    # 2. The supervisor finds the 办不成事 and the appeal in the supervision view.
+    _log_in(page, base, "sunhong")
+    page.goto(base + "/hotline/overdue/")
+    assert failure.number in page.locator(".failures-table").inner_text()
+    assert ticket.number in page.locator(".appeals-table").inner_text()
+    page.screenshot(path=str(SCREENSHOTS / "hotline-supervision.png"), full_page=True)
+
+    # 3. Assigns the 办不成事 to 县住建局 with a 督办.
+    page.locator(".failures-table tr", has_text=failure.number).get_by_role("link", name="交办").click()
+    page.locator("#assign").get_by_label("主办单位", exact=True).select_option("zjj")
+    page.locator("#assign").get_by_label("督办意见").fill("群众跑了三趟未办成，请今日内联系并办结")
+    page.get_by_role("button", name="交办并督办").click()
+    page.get_by_text("已交办并督办。").wait_for()
+    failure.refresh_from_db()
+    assert failure.status == S.DISPATCHED and failure.lead_department.code == "zjj"
+
+    # 4. Excludes the abusive rating: it stays on the page, struck through; the ticket closes.
+    page.goto(base + "/hotline/overdue/")
+    page.locator(".appeals-table tr", has_text=ticket.number).get_by_role("link", name="复核申诉").click()
+    page.get_by_label("申诉成立，评价不计入").check()
+    page.locator("#appeal-decide").get_by_label("复核意见").fill("经核听回访录音，评价为辱骂，不计入")
+    page.locator("#appeal-decide").get_by_role("button", name="提交复核").click()
+    page.get_by_text("申诉复核已完成。").wait_for()
+    assert "申诉成立，不计入评价" in page.locator(".rating-excluded").inner_text()
+    page.screenshot(path=str(SCREENSHOTS / "hotline-appeal-decided.png"), full_page=True)
+    assert Ticket.objects.get(pk=ticket.pk).status == S.CLOSED

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django import forms
 
-from yijianshi.hotline.models import Ticket
+from django.utils import timezone
+
+from yijianshi.hotline.models import CoHandling, Ticket, TicketRating
 from yijianshi.organizations.models import Department, ServicePoint, Town
 
 RATING_LEVELS = [(5, "非常满意"), (4, "满意"), (3, "基本满意"), (2, "不满意"), (1, "非常不满意")]
@@ -58,6 +60,76 @@ class DispatchForm(forms.Form):
         self.fields["co_department_codes"].choices = departments
         points = ServicePoint.objects.filter(kind=ServicePoint.Kind.TOWN_CENTER).order_by("code")
         self.fields["service_point_code"].choices = [("", "（不需要）")] + [(p.code, p.name) for p in points]
+
+
+class AssignForm(DispatchForm):
+    """交办 of a 办不成事 by a supervisor: the dispatch form plus the 督办 that goes with it."""
+
+    note = forms.CharField(label="督办意见", max_length=500, error_messages=_required("督办意见"),
+                           widget=forms.Textarea(attrs={"rows": 2, "placeholder": "办不成的原因、办理要求和时限"}))
+
+
+class CoHandleForm(forms.Form):
+    opinion = forms.CharField(label="协办意见", max_length=2000, error_messages=_required("协办意见"),
+                              widget=forms.Textarea(attrs={"rows": 3,
+                                                           "placeholder": "本单位核查、办理的情况和意见"}))
+    done = forms.BooleanField(label="本单位协办部分已完成", required=False,
+                              help_text="勾选后主办单位即可答复；未勾选只记录意见，可继续补充")
+
+
+class CoWaiveForm(forms.Form):
+    co_handling = forms.ModelChoiceField(label="协办单位", queryset=CoHandling.objects.none(),
+                                         error_messages=_required("协办单位") | {
+                                             "invalid_choice": "协办单位：不是该工单待协办的单位"})
+    reason = forms.CharField(label="免于协办理由", max_length=300, error_messages=_required("免于协办理由"))
+
+    def __init__(self, *args, ticket: Ticket, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["co_handling"]
+        field.queryset = CoHandling.objects.filter(ticket=ticket, status=CoHandling.Status.PENDING)
+        field.label_from_instance = lambda part: part.department.name
+
+
+def _rating_choice(rating: TicketRating) -> str:
+    return f"{timezone.localtime(rating.rated_at):%m-%d %H:%M} {rating.label}" + (
+        f"：{rating.comment[:24]}" if rating.comment else "")
+
+
+class AppealForm(forms.Form):
+    rating = forms.ModelChoiceField(label="申诉的评价", queryset=TicketRating.objects.none(), empty_label=None,
+                                    error_messages=_required("申诉的评价") | {
+                                        "invalid_choice": "申诉的评价：该评价不能申诉"})
+    reason = forms.CharField(label="申诉理由", max_length=2000, error_messages=_required("申诉理由"),
+                             widget=forms.Textarea(attrs={"rows": 3,
+                                                          "placeholder": "评价含辱骂、与诉求无关等情形及证据（如通话录音）"}))
+
+    def __init__(self, *args, ticket: Ticket, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["rating"]
+        field.queryset = ticket.ratings.filter(level__lte=2, appealed_at__isnull=True).order_by("-rated_at", "-pk")
+        field.label_from_instance = _rating_choice
+
+
+class AppealDecisionForm(forms.Form):
+    rating = forms.ModelChoiceField(label="申诉的评价", queryset=TicketRating.objects.none(), empty_label=None,
+                                    error_messages=_required("申诉的评价") | {
+                                        "invalid_choice": "申诉的评价：没有待复核的申诉"})
+    decision = forms.ChoiceField(label="复核结论", widget=forms.RadioSelect, error_messages=_required("复核结论"),
+                                 choices=[("exclude", "申诉成立，评价不计入"), ("uphold", "申诉不成立，评价有效")])
+    reason = forms.CharField(label="复核意见", max_length=2000, error_messages=_required("复核意见"),
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, ticket: Ticket, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["rating"]
+        field.queryset = ticket.ratings.filter(appealed_at__isnull=False, appeal_decision="").order_by("rated_at")
+        field.label_from_instance = _rating_choice
+
+
+class RevealForm(forms.Form):
+    purpose = forms.CharField(label="查看事由", max_length=500, error_messages=_required("查看事由"),
+                              widget=forms.TextInput(attrs={"placeholder": "如：电话回访办理结果",
+                                                            "autocomplete": "off"}))
 
 
 class MergeForm(forms.Form):

@@ -14,6 +14,7 @@ from yijianshi.privacy.fields import EncryptedTextField
 class Ticket(models.Model):
     class Status(models.TextChoices):
         RECEIVED = "received", "已受理"
+        TO_SUPERVISOR = "to_supervisor", "待监督员交办"  # 办不成事: a supervisor assigns it, not an operator
         DISPATCHED = "dispatched", "已分拨"
         RETURNED = "returned", "已退单"
         IN_PROGRESS = "in_progress", "办理中"
@@ -131,12 +132,68 @@ class TicketPhoto(models.Model):
 class TicketRating(models.Model):
     """The caller's rating after the reply (five national levels); every rating is kept, reopenings included."""
 
+    class AppealDecision(models.TextChoices):
+        EXCLUDED = "excluded", "申诉成立，不计入评价"
+        UPHELD = "upheld", "申诉不成立"
+
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="ratings")
     level = models.PositiveSmallIntegerField()
     comment = models.TextField(blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="+")
     rated_at = models.DateTimeField(default=timezone.now)
+    # The lead department's leader may appeal an abusive review; a supervisor decides. An excluded review stays
+    # on record but no longer counts in the department's satisfaction (as cases.Rating does for cases).
+    appeal_reason = models.TextField("申诉理由", blank=True)
+    appealed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    appealed_at = models.DateTimeField(null=True, blank=True)
+    appeal_decision = models.CharField("申诉结果", max_length=10, blank=True, choices=AppealDecision.choices)
+    appeal_decision_reason = models.TextField("复核意见", blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["rated_at", "pk"]
+
+    @property
+    def label(self) -> str:
+        return RATING_LABELS.get(self.level, "")
+
+    @property
+    def counts(self) -> bool:
+        return self.appeal_decision != self.AppealDecision.EXCLUDED
+
+    @property
+    def appeal_pending(self) -> bool:
+        return self.appealed_at is not None and not self.appeal_decision
+
+
+RATING_LABELS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
+
+
+class CoHandling(models.Model):
+    """A co-handling department's part of a ticket (协办): its opinions go on the timeline; the lead department
+    replies only when every part is done or a supervisor waived it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "协办中"
+        DONE = "done", "已完成"
+        WAIVED = "waived", "监督员免于协办"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="co_handlings")
+    department = models.ForeignKey("organizations.Department", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    opinion = models.TextField("协办意见", blank=True)  # the latest; every one is also on the timeline
+    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="+")
+    done_at = models.DateTimeField(null=True, blank=True)
+    waive_reason = models.CharField("免于协办理由", max_length=300, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["ticket", "department"], name="one_co_handling_per_department")]
+        ordering = ["pk"]
 
 
 class TicketNumberCounter(models.Model):

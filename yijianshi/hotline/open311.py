@@ -30,8 +30,8 @@ SERVICES = {
     Ticket.Kind.PRAISE: ("表扬", "对服务的表扬"),
     Ticket.Kind.SERVICE_FAILURE: ("办不成事", "在窗口或网上办事遇到办不成的情况，由效能监督员跟进"),
 }
-OPEN_STATUSES = {Ticket.Status.RECEIVED, Ticket.Status.DISPATCHED, Ticket.Status.RETURNED, Ticket.Status.IN_PROGRESS,
-                 Ticket.Status.REOPEN_REQUESTED}
+OPEN_STATUSES = {Ticket.Status.RECEIVED, Ticket.Status.TO_SUPERVISOR, Ticket.Status.DISPATCHED,
+                 Ticket.Status.RETURNED, Ticket.Status.IN_PROGRESS, Ticket.Status.REOPEN_REQUESTED}
 
 
 def _render(data, fmt: str, root: str, item: str, status: int = 200) -> HttpResponse:

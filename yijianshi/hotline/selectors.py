@@ -1,21 +1,22 @@
 """Reads for the 12345 pages: who may see which ticket, the operators' queue, a department's tickets, the
-supervisors' overdue view and a resident's own tickets."""
+supervisors' overdue view (with the 办不成事 to assign, the rating appeals to decide and each department's
+satisfaction) and a resident's own tickets."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from yijianshi.accounts.models import Person
 from yijianshi.accounts.permissions import departments_with, has_permission
 from yijianshi.accounts.services import mobile_index
-from yijianshi.hotline.models import Ticket
+from yijianshi.hotline.models import CoHandling, Ticket, TicketRating
 from yijianshi.organizations.models import Department
 
 S = Ticket.Status
-OPEN_STATUSES = [S.RECEIVED, S.DISPATCHED, S.RETURNED, S.IN_PROGRESS]
+OPEN_STATUSES = [S.RECEIVED, S.TO_SUPERVISOR, S.DISPATCHED, S.RETURNED, S.IN_PROGRESS]
 HANDLING_STATUSES = [S.DISPATCHED, S.IN_PROGRESS, S.REPLIED, S.REOPEN_REQUESTED]
 YELLOW_WINDOW = timedelta(hours=2)
 
@@ -46,8 +47,42 @@ def alert_level(ticket: Ticket, now=None) -> str:
 
 
 def dispatch_queue() -> QuerySet[Ticket]:
-    """Tickets waiting for the operators: new ones and those a department returned; urgent and oldest first."""
-    return _base().filter(status__in=[S.RECEIVED, S.RETURNED]).order_by("-urgency", "created_at")
+    """Tickets waiting for the operators: new ones and those a department returned (a 办不成事 waits for the
+    supervisors instead); urgent and oldest first."""
+    return (_base().filter(status__in=[S.RECEIVED, S.RETURNED]).exclude(kind=Ticket.Kind.SERVICE_FAILURE)
+            .order_by("-urgency", "created_at"))
+
+
+def service_failures_to_assign() -> list[Ticket]:
+    """办不成事 waiting for a supervisor to assign it (new, or returned by a department); oldest first."""
+    return list(_base().filter(kind=Ticket.Kind.SERVICE_FAILURE, status__in=[S.TO_SUPERVISOR, S.RETURNED])
+                .order_by("created_at")[:300])
+
+
+def appeals_to_decide() -> list[TicketRating]:
+    """Ratings a department appealed that no supervisor has decided yet; oldest appeal first."""
+    return list(TicketRating.objects.filter(appealed_at__isnull=False, appeal_decision="")
+                .select_related("ticket__lead_department", "appealed_by").order_by("appealed_at"))
+
+
+def satisfaction_by_department(*, days: int = 90, now=None) -> list[dict]:
+    """Each lead department's callers' ratings over the last ``days``: how many count and how many of those were
+    satisfied (基本满意 or better). Ratings excluded on appeal stay on record but do not count."""
+    since = (now or timezone.now()) - timedelta(days=days)
+    rows = (TicketRating.objects.filter(rated_at__gte=since, ticket__lead_department__isnull=False)
+            .values("ticket__lead_department__code", "ticket__lead_department__name")
+            .annotate(counted=Count("pk", filter=~Q(appeal_decision=TicketRating.AppealDecision.EXCLUDED)),
+                      satisfied=Count("pk", filter=Q(level__gte=3)
+                                      & ~Q(appeal_decision=TicketRating.AppealDecision.EXCLUDED)),
+                      excluded=Count("pk", filter=Q(appeal_decision=TicketRating.AppealDecision.EXCLUDED)))
+            .order_by("ticket__lead_department__code"))
+    return [{"code": r["ticket__lead_department__code"], "name": r["ticket__lead_department__name"],
+             "counted": r["counted"], "satisfied": r["satisfied"], "excluded": r["excluded"],
+             "percent": round(100 * r["satisfied"] / r["counted"]) if r["counted"] else None} for r in rows]
+
+
+def co_handlings(ticket: Ticket) -> list[CoHandling]:
+    return list(ticket.co_handlings.select_related("department", "done_by"))
 
 
 def tickets_by_mobile(mobile: str, limit: int = 10) -> list[Ticket]:
@@ -68,11 +103,15 @@ def merge_candidates(ticket: Ticket, limit: int = 20) -> list[Ticket]:
 
 
 def department_tickets(user) -> list[Ticket]:
-    """The tickets of the user's departments (lead or co-handler), soonest limit first."""
+    """The tickets of the user's departments (lead or co-handler), soonest limit first. Each carries
+    ``co_part``: the co-handling part of the user's department, None where it leads."""
     departments = departments_with(user, "hotline.handle")
-    tickets = (_base().filter(Q(lead_department_id__in=departments) | Q(co_departments__in=departments))
-               .filter(status__in=HANDLING_STATUSES).distinct().order_by("due_at"))
-    return list(tickets[:300])
+    tickets = list(_base().filter(Q(lead_department_id__in=departments) | Q(co_departments__in=departments))
+                   .filter(status__in=HANDLING_STATUSES).distinct().order_by("due_at")[:300])
+    parts = {p.ticket_id: p for p in CoHandling.objects.filter(ticket__in=tickets, department_id__in=departments)}
+    for ticket in tickets:
+        ticket.co_part = None if ticket.lead_department_id in departments else parts.get(ticket.pk)
+    return tickets
 
 
 def overdue_tickets(*, department=None, town=None, now=None) -> list[Ticket]:

@@ -1,6 +1,12 @@
 """The 12345 closed loop: 受理 -> 分拨 -> 办理 -> 督办 -> 答复 -> 回访/评价 -> 办结, where a dissatisfied caller
 sends the ticket to a supervisor who reopens it (差评重办) or closes it with a reason.
 
+A 办不成事 ticket skips the operators: it waits for a supervisor, who assigns it (交办) to the responsible department
+with a 督办 attached; from there it runs the same loop. Co-handling departments (协办) add their opinions and mark
+their part done; the lead department replies once every part is in (or a supervisor waived it). The lead
+department's leader may appeal an abusive rating; a supervisor excludes it (closing the reopen request it caused)
+or upholds it.
+
 One transition table (TICKET_TRANSITIONS), enforced in `_to`: lock the row, check the move, append the timeline
 event and the audit record. Notifications go out on commit.
 """
@@ -15,14 +21,16 @@ from django.utils import timezone
 
 from yijianshi.accounts.identity import IdentityError, parse_mobile
 from yijianshi.accounts.models import User
-from yijianshi.accounts.permissions import NotAllowed, has_permission, require_permission
+from yijianshi.accounts.permissions import NotAllowed, departments_with, has_permission, require_permission
 from yijianshi.accounts.roles import Role
 from yijianshi.accounts.services import InvalidInput, mobile_index
-from yijianshi.audit.services import audit_record
+from yijianshi.audit.services import audit_read, audit_record
 from yijianshi.cases.models import StoredFile
 from yijianshi.cases.storage import owned_file_ids
 from yijianshi.db import next_daily_serial
 from yijianshi.hotline.models import (
+    RATING_LABELS,
+    CoHandling,
     DispatchDecision,
     Ticket,
     TicketEvent,
@@ -36,16 +44,25 @@ from yijianshi.workdays import selectors as workdays
 
 S = Ticket.Status
 TICKET_TRANSITIONS: dict[str, set[str]] = {
-    S.RECEIVED: {S.DISPATCHED, S.MERGED, S.CLOSED},       # the operator dispatches, merges a duplicate, or answers
-                                                          # a consultation on the phone and closes
+    S.RECEIVED: {S.DISPATCHED, S.MERGED, S.CLOSED,        # the operator dispatches, merges a duplicate, or answers
+                 S.TO_SUPERVISOR},                        # a consultation on the phone and closes; a 办不成事 goes
+                                                          # to the supervisors at intake
+    S.TO_SUPERVISOR: {S.DISPATCHED},                      # a supervisor assigns the 办不成事 with a 督办 (交办)
     S.DISPATCHED: {S.IN_PROGRESS, S.RETURNED},            # the department takes it, or returns it (退单)
-    S.RETURNED: {S.DISPATCHED},                           # the operator dispatches again
-    S.IN_PROGRESS: {S.REPLIED},                           # the department answers the caller
+    S.RETURNED: {S.DISPATCHED},                           # sent again: by the operator, a 办不成事 by a supervisor
+    S.IN_PROGRESS: {S.REPLIED},                           # the department answers the caller, once every
+                                                          # co-handler's part is done or waived
     S.REPLIED: {S.CLOSED, S.REOPEN_REQUESTED},            # satisfied closes; dissatisfied asks for a review
     S.REOPEN_REQUESTED: {S.IN_PROGRESS, S.CLOSED},        # the supervisor reopens (差评重办) or closes with a reason
     S.CLOSED: set(),
     S.MERGED: set(),
 }
+# Who sends a ticket to a department (RECEIVED/RETURNED/TO_SUPERVISOR -> DISPATCHED): operators dispatch (分拨),
+# supervisors assign a 办不成事 (交办). Any other kind not listed here is the operators'.
+SENDER_PERMISSION = {Ticket.Kind.SERVICE_FAILURE: "hotline.supervise"}
+# Ticket-level sign-offs that need the lead department's leader (extension, rating appeal); roles.py gives
+# hotline.extend to department leaders only, scoped to their department.
+LEADER_PERMISSION = "hotline.extend"
 RETURN_WINDOW_WORKING_DAYS = 2
 MAX_PHOTOS = 3
 SATISFIED_LEVELS = {5, 4, 3}  # 非常满意, 满意, 基本满意
@@ -99,6 +116,10 @@ def _leaders(department) -> list[User]:
 def _handlers(department) -> list[User]:
     return list(User.objects.filter(is_active=True, role_grants__role=Role.DEPARTMENT_OFFICER,
                                     role_grants__department=department).distinct())
+
+
+def _supervisors() -> list[User]:
+    return list(User.objects.filter(is_active=True, role_grants__role=Role.SUPERVISOR).distinct())
 
 
 def _caller_users(ticket: Ticket) -> list[User]:
@@ -162,6 +183,13 @@ def ticket_intake(*, user, channel: str, kind: str, content: str, caller=None, c
                                f"{Ticket.Urgency(urgency).label}")
     audit_record(action="ticket.intake", object_type="hotline.ticket", object_id=ticket.number, actor=user,
                  principal=caller, subject=caller, after={"kind": kind, "urgency": urgency, "channel": channel})
+    if kind == Ticket.Kind.SERVICE_FAILURE:
+        ticket = _to(ticket, S.TO_SUPERVISOR, actor=user, kind="to_supervisor",
+                     message="办不成事：转效能监督员督办，由监督员交办责任单位")
+        supervisors = _supervisors()
+        transaction.on_commit(lambda: notify(supervisors, subject="办不成事工单待交办",
+                                             body=f"{ticket.number}：{ticket.content[:60]}",
+                                             link=f"/hotline/{ticket.pk}/"))
     return ticket
 
 
@@ -181,12 +209,16 @@ def ticket_merge(*, user, ticket: Ticket, into: Ticket) -> Ticket:
 
 # --- dispatch ---------------------------------------------------------------------------------------------------
 
-@transaction.atomic
-def ticket_dispatch(*, user, ticket: Ticket, department_code: str, co_department_codes=(),
-                    service_point_code: str = "", suggestions=(), note: str = "") -> Ticket:
-    """分拨 to a lead department (plus co-handlers and the town's service centre). ``suggestions`` are what the
-    classifier proposed; the decision is kept as training data. A 办不成事 ticket goes to the supervisors."""
-    require_permission(user, "hotline.dispatch", message="只有 12345 话务员可以分拨工单")
+def _send(*, user, ticket: Ticket, kind: str, verb: str, department_code: str, co_department_codes=(),
+          service_point_code: str = "", suggestions=(), note: str = "") -> Ticket:
+    """Send the ticket to its lead department (plus co-handlers and the town's service centre), whoever sends it.
+    The permission is the kind's (SENDER_PERMISSION). ``suggestions`` are what the classifier proposed; the
+    decision is kept as training data."""
+    permission = SENDER_PERMISSION.get(ticket.kind, "hotline.dispatch")
+    if permission == "hotline.supervise":
+        require_permission(user, permission, message="办不成事工单由效能监督员交办")
+    else:
+        require_permission(user, permission, message="只有 12345 话务员可以分拨工单")
     department = Department.objects.filter(code=department_code).first()
     if department is None:
         raise InvalidInput("department_code", "主办单位：不存在")
@@ -196,22 +228,62 @@ def ticket_dispatch(*, user, ticket: Ticket, department_code: str, co_department
         point = ServicePoint.objects.filter(code=service_point_code).first()
         if point is None:
             raise InvalidInput("service_point_code", "属地便民服务中心：不存在")
-    ticket = _to(ticket, S.DISPATCHED, actor=user, kind="dispatched",
-                 message=f"分拨至{department.name}" + (f"，协办：{'、'.join(d.name for d in co)}" if co else "")
-                         + (f"，属地：{point.name}" if point else "") + (f"。{note.strip()}" if note.strip() else ""))
+    ticket = _to(ticket, S.DISPATCHED, actor=user, kind=kind,
+                 message=f"{verb}至{department.name}" + (f"，协办：{'、'.join(d.name for d in co)}" if co else "")
+                         + (f"，属地：{point.name}" if point else "") + (f"。{note}" if note else ""))
     Ticket.objects.filter(pk=ticket.pk).update(lead_department=department, service_point=point,
                                                dispatched_at=timezone.now())
     ticket.co_departments.set(co)
+    # Each dispatch starts the co-handlers' parts afresh (their earlier opinions stay on the timeline).
+    CoHandling.objects.filter(ticket=ticket).delete()
+    CoHandling.objects.bulk_create([CoHandling(ticket=ticket, department=d) for d in co])
     top = suggestions[0][0] if suggestions else None
     DispatchDecision.objects.create(ticket=ticket, text=ticket.content, suggested=[list(s) for s in suggestions],
                                     department=department, accepted_suggestion=top == department.code,
                                     decided_by=user)
-    people = _handlers(department) + [h for d in co for h in _handlers(d)]
-    if ticket.kind == Ticket.Kind.SERVICE_FAILURE:
-        people += list(User.objects.filter(is_active=True, role_grants__role=Role.SUPERVISOR).distinct())
+    return Ticket.objects.get(pk=ticket.pk)
+
+
+@transaction.atomic
+def ticket_dispatch(*, user, ticket: Ticket, department_code: str, co_department_codes=(),
+                    service_point_code: str = "", suggestions=(), note: str = "") -> Ticket:
+    """分拨 by an operator to a lead department (plus co-handlers and the town's service centre)."""
+    if ticket.kind in SENDER_PERMISSION:
+        require_permission(user, "hotline.dispatch", message="只有 12345 话务员可以分拨工单")
+        raise Conflict("办不成事工单由效能监督员交办，话务员无需分拨")
+    ticket = _send(user=user, ticket=ticket, kind="dispatched", verb="分拨", department_code=department_code,
+                   co_department_codes=co_department_codes, service_point_code=service_point_code,
+                   suggestions=suggestions, note=note.strip())
+    co = list(ticket.co_departments.all())
+    people = _handlers(ticket.lead_department) + [h for d in co for h in _handlers(d)]
     transaction.on_commit(lambda: notify(people, subject="新的 12345 工单",
                                          body=f"{ticket.number}：{ticket.content[:60]}", link=f"/hotline/{ticket.pk}/"))
-    return Ticket.objects.get(pk=ticket.pk)
+    return ticket
+
+
+@transaction.atomic
+def ticket_assign(*, user, ticket: Ticket, department_code: str, note: str, co_department_codes=(),
+                  service_point_code: str = "", suggestions=()) -> Ticket:
+    """交办: a supervisor sends a 办不成事 to the department responsible, as lead handler (with co-handlers), with
+    the supervisor's 督办 attached; its leaders hear of it at once. From here it follows the normal loop."""
+    require_permission(user, "hotline.supervise", message="只有效能监督员可以交办办不成事工单")
+    if ticket.kind != Ticket.Kind.SERVICE_FAILURE:
+        raise Conflict("只有办不成事工单由效能监督员交办；其他工单由话务员分拨")
+    note = (note or "").strip()
+    if len(note) < 4:
+        raise InvalidInput("note", "督办意见：必填，写明办不成的原因和办理要求")
+    ticket = _send(user=user, ticket=ticket, kind="assigned", verb="效能监督员交办", department_code=department_code,
+                   co_department_codes=co_department_codes, service_point_code=service_point_code,
+                   suggestions=suggestions)
+    _event(ticket, "supervised", f"督办（已告知部门负责人）：{note}", actor=user)
+    audit_record(action="ticket.supervise", object_type="hotline.ticket", object_id=ticket.number, actor=user,
+                 reason=note, after={"escalate": True, "assigned": ticket.lead_department.code})
+    co = list(ticket.co_departments.all())
+    lead = ticket.lead_department
+    people = _handlers(lead) + _leaders(lead) + [h for d in co for h in _handlers(d)]
+    transaction.on_commit(lambda: notify(people, subject="办不成事工单交办督办",
+                                         body=f"{ticket.number}：{note}", link=f"/hotline/{ticket.pk}/"))
+    return ticket
 
 
 def _require_handler(user, ticket: Ticket, permission="hotline.handle") -> Ticket:
@@ -236,9 +308,13 @@ def ticket_return(*, user, ticket: Ticket, reason: str) -> Ticket:
     ticket = _to(ticket, S.RETURNED, actor=user, kind="returned", reason=reason,
                  message=f"{ticket.lead_department.name}退单：{reason}")
     DispatchDecision.objects.filter(ticket=ticket).update(returned=True)
-    operators = list(User.objects.filter(is_active=True, role_grants__role=Role.HOTLINE_OPERATOR).distinct())
-    transaction.on_commit(lambda: notify(operators, subject="工单退单，请重新分拨",
-                                         body=f"{ticket.number}：{reason}", link=f"/hotline/{ticket.pk}/"))
+    if ticket.kind in SENDER_PERMISSION:  # a 办不成事 goes back to the supervisors, who assign it again
+        senders, subject = _supervisors(), "办不成事工单退单，请重新交办"
+    else:
+        senders = list(User.objects.filter(is_active=True, role_grants__role=Role.HOTLINE_OPERATOR).distinct())
+        subject = "工单退单，请重新分拨"
+    transaction.on_commit(lambda: notify(senders, subject=subject, body=f"{ticket.number}：{reason}",
+                                         link=f"/hotline/{ticket.pk}/"))
     return ticket
 
 
@@ -295,6 +371,10 @@ def ticket_reply(*, user, ticket: Ticket, reply: str) -> Ticket:
     reply = (reply or "").strip()
     if len(reply) < 10:
         raise InvalidInput("reply", "答复内容：至少 10 个字，写明办理结果和依据")
+    Ticket.objects.select_for_update().get(pk=ticket.pk)  # serialise with a co-handler finishing their part
+    pending = [c.department.name for c in pending_co_handlings(ticket)]
+    if pending:
+        raise Conflict(f"协办单位尚未完成协办：{'、'.join(pending)}。请等其提交协办意见，或请效能监督员免于协办后再答复")
     ticket = _to(ticket, S.REPLIED, actor=user, kind="replied", message=f"{ticket.lead_department.name}答复：{reply}")
     Ticket.objects.filter(pk=ticket.pk).update(reply=reply, replied_at=timezone.now())
     for merged in ticket.merged_tickets.all():
@@ -310,6 +390,78 @@ def ticket_reply(*, user, ticket: Ticket, reply: str) -> Ticket:
     return ticket
 
 
+# --- co-handling (协办) ----------------------------------------------------------------------------------------------
+
+_PART_DONE = {CoHandling.Status.DONE: "已完成", CoHandling.Status.WAIVED: "已由效能监督员免于协办"}
+
+
+def pending_co_handlings(ticket: Ticket) -> list[CoHandling]:
+    return list(CoHandling.objects.filter(ticket=ticket, status=CoHandling.Status.PENDING)
+                .select_related("department"))
+
+
+@transaction.atomic
+def ticket_co_contribute(*, user, ticket: Ticket, opinion: str, done: bool = False) -> CoHandling:
+    """A co-handling department adds its handling opinion (what it checked, found or did) to the timeline the lead
+    department and the supervisors read; with ``done`` its part is finished and the lead may reply."""
+    departments = departments_with(user, "hotline.handle")
+    locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    part = (CoHandling.objects.select_for_update(of=("self",)).select_related("department")
+            .filter(ticket=locked, department_id__in=departments).order_by("pk").first())
+    if part is None:
+        raise NotAllowed("只有该工单协办单位的工作人员可以提交协办意见")
+    if locked.status not in (S.DISPATCHED, S.IN_PROGRESS):
+        raise Conflict(f"工单当前为“{locked.get_status_display()}”，不能再提交协办意见")
+    if part.status != CoHandling.Status.PENDING:
+        raise Conflict(f"{part.department.name}的协办部分{_PART_DONE[part.status]}，无需再提交")
+    opinion = (opinion or "").strip()
+    if len(opinion) < 4:
+        raise InvalidInput("opinion", "协办意见：必填，写明本单位核查或办理的情况")
+    if len(opinion) > 2000:
+        raise InvalidInput("opinion", "协办意见：不能超过 2000 个字")
+    changes = {"opinion": opinion}
+    if done:
+        changes |= {"status": CoHandling.Status.DONE, "done_by": user, "done_at": timezone.now()}
+    CoHandling.objects.filter(pk=part.pk).update(**changes)
+    words = "完成协办" if done else "协办意见"
+    _event(locked, "co_done" if done else "co_opinion", f"{part.department.name}（协办）{words}：{opinion}",
+           actor=user, internal=True)
+    audit_record(action="ticket.co_handle", object_type="hotline.ticket", object_id=locked.number, actor=user,
+                 after={"department": part.department.code, "done": done, "length": len(opinion)})
+    lead = locked.lead_department
+    people = _handlers(lead) if lead else []
+    transaction.on_commit(lambda: notify(people, subject=f"协办单位{words}",
+                                         body=f"{locked.number}：{part.department.name}{words}",
+                                         link=f"/hotline/{locked.pk}/"))
+    return CoHandling.objects.get(pk=part.pk)
+
+
+@transaction.atomic
+def ticket_co_waive(*, user, ticket: Ticket, co_handling: CoHandling, reason: str) -> CoHandling:
+    """A supervisor lets the lead department reply without a co-handler's part (it cannot or need not act)."""
+    require_permission(user, "hotline.supervise", message="只有效能监督员可以免于协办")
+    locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    part = CoHandling.objects.select_for_update(of=("self",)).select_related("department").filter(
+        pk=co_handling.pk, ticket=locked).first()
+    if part is None:
+        raise InvalidInput("co_handling", "协办单位：不是该工单的协办单位")
+    if part.status != CoHandling.Status.PENDING:
+        raise Conflict(f"{part.department.name}的协办部分{_PART_DONE[part.status]}")
+    reason = (reason or "").strip()
+    if len(reason) < 4:
+        raise InvalidInput("reason", "免于协办理由：必填")
+    CoHandling.objects.filter(pk=part.pk).update(status=CoHandling.Status.WAIVED, waive_reason=reason[:300],
+                                                 done_by=user, done_at=timezone.now())
+    _event(locked, "co_waived", f"效能监督员决定{part.department.name}免于协办：{reason}", actor=user, internal=True)
+    audit_record(action="ticket.co_waive", object_type="hotline.ticket", object_id=locked.number, actor=user,
+                 reason=reason, after={"department": part.department.code})
+    people = (_handlers(locked.lead_department) if locked.lead_department else []) + _handlers(part.department)
+    transaction.on_commit(lambda: notify(people, subject="免于协办",
+                                         body=f"{locked.number}：{part.department.name}免于协办。{reason}",
+                                         link=f"/hotline/{locked.pk}/"))
+    return CoHandling.objects.get(pk=part.pk)
+
+
 @transaction.atomic
 def ticket_rate(*, user, ticket: Ticket, level: int, comment: str = "") -> Ticket:
     """回访/评价: the caller (or the operator recording a call-back) rates the reply. Satisfied closes;
@@ -322,7 +474,7 @@ def ticket_rate(*, user, ticket: Ticket, level: int, comment: str = "") -> Ticke
     comment = (comment or "").strip()[:1000]
     if level <= 2 and len(comment) < 2:
         raise InvalidInput("comment", "评价说明：不满意时请说明原因")
-    labels = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
+    labels = RATING_LABELS
     TicketRating.objects.create(ticket=ticket, level=level, comment=comment, recorded_by=user)
     if level in SATISFIED_LEVELS:
         ticket = _to(ticket, S.CLOSED, actor=user, kind="closed", message=f"回访评价：{labels[level]}，办结")
@@ -330,7 +482,7 @@ def ticket_rate(*, user, ticket: Ticket, level: int, comment: str = "") -> Ticke
         return ticket
     ticket = _to(ticket, S.REOPEN_REQUESTED, actor=user, kind="reopen_requested",
                  message=f"回访评价：{labels[level]}。{comment}")
-    supervisors = list(User.objects.filter(is_active=True, role_grants__role=Role.SUPERVISOR).distinct())
+    supervisors = _supervisors()
     transaction.on_commit(lambda: notify(supervisors, subject="工单不满意待复核", body=f"{ticket.number}：{comment}",
                                          link=f"/hotline/{ticket.pk}/"))
     return ticket
@@ -358,6 +510,117 @@ def ticket_review(*, user, ticket: Ticket, reopen: bool, reason: str) -> Ticket:
     return ticket
 
 
+# --- rating appeals (评价申诉) ----------------------------------------------------------------------------------------
+
+def appealable_ratings(ticket: Ticket) -> list[TicketRating]:
+    """Dissatisfied ratings of the ticket not yet appealed (each rating can be appealed once)."""
+    return list(ticket.ratings.filter(level__lte=2, appealed_at__isnull=True).order_by("-rated_at", "-pk"))
+
+
+def pending_appeals(ticket: Ticket) -> list[TicketRating]:
+    return list(ticket.ratings.filter(appealed_at__isnull=False, appeal_decision="").order_by("rated_at", "pk"))
+
+
+@transaction.atomic
+def ticket_rating_appeal(*, user, rating: TicketRating, reason: str) -> TicketRating:
+    """The lead department's leader appeals a review it believes abusive (insults, unrelated to the matter);
+    a supervisor decides."""
+    locked = (TicketRating.objects.select_for_update(of=("self",)).select_related("ticket__lead_department")
+              .get(pk=rating.pk))
+    ticket, department = locked.ticket, locked.ticket.lead_department
+    if department is None or not has_permission(user, LEADER_PERMISSION, department):
+        raise NotAllowed("只有主办单位负责人可以申诉评价")
+    if locked.level > 2:
+        raise Conflict("只能对“不满意”或“非常不满意”的评价提出申诉")
+    if locked.appealed_at is not None:
+        raise Conflict("该评价已申诉过")
+    reason = (reason or "").strip()
+    if len(reason) < 10:
+        raise InvalidInput("reason", "申诉理由：至少 10 个字，写明评价不实或含辱骂等情形及证据")
+    TicketRating.objects.filter(pk=locked.pk).update(appeal_reason=reason[:2000], appealed_by=user,
+                                                     appealed_at=timezone.now())
+    _event(ticket, "rating_appealed", f"{department.name}对{timezone.localtime(locked.rated_at):%m-%d %H:%M}的"
+                                      f"“{locked.label}”评价提出申诉：{reason}", actor=user, internal=True)
+    audit_record(action="ticket.rating_appeal", object_type="hotline.ticket", object_id=ticket.number, actor=user,
+                 principal=ticket.caller, subject=ticket.caller, reason=reason, after={"rating": locked.pk})
+    supervisors = _supervisors()
+    transaction.on_commit(lambda: notify(supervisors, subject="评价申诉待复核",
+                                         body=f"{ticket.number}：{department.name}申诉“{locked.label}”评价",
+                                         link=f"/hotline/{ticket.pk}/#appeal-decide"))
+    return TicketRating.objects.get(pk=locked.pk)
+
+
+@transaction.atomic
+def ticket_rating_appeal_decide(*, user, rating: TicketRating, exclude: bool, reason: str) -> TicketRating:
+    """A supervisor decides an appeal. An excluded review stays on record but no longer counts in the department's
+    satisfaction, and a reopen request it caused (the ticket still waits for review because of it) is closed with
+    the supervisor's reason. An upheld review changes nothing."""
+    require_permission(user, "hotline.supervise", message="只有效能监督员可以复核评价申诉")
+    locked = TicketRating.objects.select_for_update(of=("self",)).select_related("ticket").get(pk=rating.pk)
+    if locked.appealed_at is None or locked.appeal_decision:
+        raise Conflict("该评价没有待复核的申诉")
+    reason = (reason or "").strip()
+    if len(reason) < 4:
+        raise InvalidInput("reason", "复核意见：必填")
+    decision = TicketRating.AppealDecision.EXCLUDED if exclude else TicketRating.AppealDecision.UPHELD
+    TicketRating.objects.filter(pk=locked.pk).update(appeal_decision=decision, appeal_decision_reason=reason[:2000],
+                                                     decided_by=user, decided_at=timezone.now())
+    ticket = locked.ticket
+    _event(ticket, "rating_appeal_decided",
+           f"评价申诉{'成立，该评价不计入满意度' if exclude else '不成立，评价有效'}：{reason}", actor=user, internal=True)
+    audit_record(action="ticket.rating_appeal_decide", object_type="hotline.ticket", object_id=ticket.number,
+                 actor=user, principal=ticket.caller, subject=ticket.caller, reason=reason,
+                 after={"rating": locked.pk, "excluded": exclude})
+    current = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    latest = current.ratings.order_by("-rated_at", "-pk").first()
+    if exclude and current.status == S.REOPEN_REQUESTED and latest is not None and latest.pk == locked.pk:
+        # The caller sees that the ticket closed after review; the reason about their review stays internal.
+        _to(current, S.CLOSED, actor=user, kind="closed", reason=reason, message="经效能监督员复核，工单办结")
+        Ticket.objects.filter(pk=current.pk).update(closed_at=timezone.now(),
+                                                   close_reason=f"评价经申诉不计入：{reason}"[:300])
+    lead = current.lead_department
+    people = list({u.pk: u for u in (_leaders(lead) if lead else []) + ([locked.appealed_by]
+                                                                       if locked.appealed_by else [])}.values())
+    transaction.on_commit(lambda: notify(people, subject="评价申诉复核结果",
+                                         body=f"{ticket.number}：{decision.label}。{reason}",
+                                         link=f"/hotline/{ticket.pk}/"))
+    return TicketRating.objects.get(pk=locked.pk)
+
+
+# --- the caller's number (audited reveal) -------------------------------------------------------------------------
+
+def may_reveal_caller(user, ticket: Ticket) -> bool:
+    """Operators (they call back for the rating) and the staff of the departments handling the ticket (they call
+    the caller about the matter) may see the full number, each time with a purpose."""
+    if has_permission(user, "hotline.intake"):
+        return True
+    departments = departments_with(user, "hotline.handle")
+    if ticket.lead_department_id in departments:
+        return True
+    return bool(departments) and ticket.co_departments.filter(pk__in=departments).exists()
+
+
+def ticket_caller_reveal(*, user, ticket: Ticket, purpose: str) -> str:
+    """The caller's full mobile number for a stated purpose; the read is audited like any reveal of personal data
+    (audit_read, the caller as subject when registered). The number on the ticket is the one the caller gave for
+    this matter; a registered caller who gave none is reached on their account's number."""
+    ticket = Ticket.objects.select_related("caller").get(pk=ticket.pk)
+    if not may_reveal_caller(user, ticket):
+        raise NotAllowed("只有话务员和承办单位的工作人员可以查看诉求人的完整号码")
+    purpose = (purpose or "").strip()
+    if len(purpose) < 4:
+        raise InvalidInput("purpose", "查看事由：必填，至少 4 个字（如“电话回访办理结果”）")
+    mobile = ticket.caller_mobile
+    if not mobile and ticket.caller is not None:
+        mobile = getattr(ticket.caller.as_concrete(), "mobile", "") or ""
+    if not mobile:
+        raise Conflict("该工单没有留联系电话")
+    with transaction.atomic():
+        audit_read(actor=user, subject=ticket.caller, principal=ticket.caller, fields=["mobile"],
+                   purpose=purpose[:500], object_type="hotline.ticket", object_id=ticket.number)
+    return mobile
+
+
 @transaction.atomic
 def ticket_close_at_intake(*, user, ticket: Ticket, answer: str) -> Ticket:
     """A consultation the operator answers on the phone is closed at once (即问即答)."""
@@ -374,8 +637,8 @@ def ticket_deadline_sweep(now=None) -> int:
     """Flag open tickets near (yellow: 2 hours or less) or past (red) their limit; tell the supervisors once."""
     now = now or timezone.now()
     changed = 0
-    supervisors = list(User.objects.filter(is_active=True, role_grants__role=Role.SUPERVISOR).distinct())
-    open_statuses = [S.DISPATCHED, S.IN_PROGRESS, S.RETURNED, S.RECEIVED]
+    supervisors = _supervisors()
+    open_statuses = [S.DISPATCHED, S.IN_PROGRESS, S.RETURNED, S.RECEIVED, S.TO_SUPERVISOR]
     for ticket in Ticket.objects.filter(status__in=open_statuses, due_at__isnull=False):
         level = "red" if now > ticket.due_at else ("yellow" if ticket.due_at - now <= timedelta(hours=2) else "")
         if level == ticket.alert_level:

@@ -20,8 +20,14 @@ urlpatterns = [
     path("<int:pk>/rate/", views.ticket_rate, name="rate"),
     path("<int:pk>/supervise/", views.ticket_supervise, name="supervise"),
     path("<int:pk>/review/", views.ticket_review, name="review"),
-    # 部门工单, 督办
+    path("<int:pk>/assign/", views.ticket_assign, name="assign"),
+    path("<int:pk>/co-handle/", views.ticket_co_handle, name="co-handle"),
+    path("<int:pk>/co-handle/waive/", views.ticket_co_waive, name="co-waive"),
+    path("<int:pk>/rating-appeal/", views.ticket_appeal, name="appeal"),
+    path("<int:pk>/rating-appeal/decide/", views.ticket_appeal_decide, name="appeal-decide"),
+    path("<int:pk>/caller-mobile/", views.caller_reveal, name="caller-reveal"),
     path("<int:pk>/photos/<int:photo_id>/", views.ticket_photo, name="photo"),
+    # 部门工单, 督办
     path("department/", views.department, name="department"),
     path("overdue/", views.overdue, name="overdue"),
     # 群众

@@ -1,7 +1,8 @@
 """Pages of the 12345 hotline: the operators' console (take a call, look up the caller, dispatch with the
-classifier's suggestions), the ticket page with the actions the user may take now, the department's tickets, the
-supervisors' overdue view, and the residents' web form and their own tickets. Thin: parse, call a service or a
-selector, render.
+classifier's suggestions), the ticket page with the actions the user may take now (including the co-handlers'
+opinions, rating appeals and the audited reveal of the caller's number), the department's tickets, the
+supervisors' view (overdue tickets, 办不成事 to assign, bad ratings and appeals to decide), and the residents' web
+form and their own tickets. Thin: parse, call a service or a selector, render.
 
 Errors from the services: InvalidInput goes next to the field it names with a 400 re-render; Conflict (the ticket
 moved on meanwhile) is a message with 409; NotAllowed is the staff 403 page.
@@ -17,16 +18,17 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from yijianshi.accounts.forms import form_error_from
 from yijianshi.accounts.identity import IdentityError, parse_mobile
-from yijianshi.accounts.permissions import NotAllowed, has_permission
+from yijianshi.accounts.permissions import NotAllowed, departments_with, has_permission
 from yijianshi.accounts.services import InvalidInput
 from yijianshi.accounts.staff_views import staff_page, staff_render
 from yijianshi.cases import storage
 from yijianshi.hotline import forms, selectors, services
-from yijianshi.hotline.models import Ticket, TicketPhoto
+from yijianshi.hotline.models import CoHandling, Ticket, TicketPhoto
 from yijianshi.hotline.services import Conflict
 from yijianshi.privacy.masking import mask_mobile
 
@@ -136,10 +138,20 @@ def _actions(user, ticket: Ticket) -> dict:
     """What this user may do with the ticket now; the services check again."""
     lead = ticket.lead_department
     handler = lead is not None and has_permission(user, "hotline.handle", lead)
+    leader = lead is not None and has_permission(user, services.LEADER_PERMISSION, lead)
     operator = has_permission(user, "hotline.intake")
     supervisor = has_permission(user, "hotline.supervise")
+    failure = ticket.kind == Ticket.Kind.SERVICE_FAILURE
+    handling = ticket.status in (S.DISPATCHED, S.IN_PROGRESS)
+    pending_co = ticket.co_handlings.filter(status=CoHandling.Status.PENDING)
     return {
-        "dispatch": operator and ticket.status in (S.RECEIVED, S.RETURNED),
+        "dispatch": operator and not failure and ticket.status in (S.RECEIVED, S.RETURNED),
+        "assign": supervisor and failure and ticket.status in (S.TO_SUPERVISOR, S.RETURNED),
+        "co_handle": handling and not handler and pending_co.filter(
+            department_id__in=departments_with(user, "hotline.handle")).exists(),
+        "co_waive": supervisor and handling and pending_co.exists(),
+        "appeal": leader and ticket.ratings.filter(level__lte=2, appealed_at__isnull=True).exists(),
+        "appeal_decide": supervisor and ticket.ratings.filter(appealed_at__isnull=False, appeal_decision="").exists(),
         "merge": operator and ticket.status == S.RECEIVED,
         "answer": operator and ticket.status == S.RECEIVED and ticket.kind == Ticket.Kind.CONSULTATION,
         "accept": handler and ticket.status == S.DISPATCHED,
@@ -166,26 +178,45 @@ FORMS = {
     "accept": django_forms.Form,  # accepting needs no input
     "dispatch": forms.DispatchForm, "merge": forms.MergeForm, "answer": forms.AnswerForm, "return": forms.ReasonForm,
     "reply": forms.ReplyForm, "extend": forms.ExtendForm, "rate": forms.RatingForm, "supervise": forms.SuperviseForm,
-    "review": forms.ReviewForm,
+    "review": forms.ReviewForm, "assign": forms.AssignForm, "co_handle": forms.CoHandleForm,
+    "co_waive": forms.CoWaiveForm, "appeal": forms.AppealForm, "appeal_decide": forms.AppealDecisionForm,
 }
+TICKET_FORMS = {"co_waive", "appeal", "appeal_decide"}  # their choices come from the ticket
 
 
-def _ticket_page(request, ticket: Ticket, *, status=200, bound: dict | None = None):
+def _form(name: str, ticket: Ticket, data=None, **kwargs):
+    if name in TICKET_FORMS:
+        kwargs["ticket"] = ticket
+    return FORMS[name](data, auto_id=f"{name}-%s", **kwargs)
+
+
+def _reveal_context(request, ticket: Ticket, *, form=None, revealed: str = "") -> dict:
+    """The caller's number, masked; with the reveal form for those who may see it whole (audited, by purpose)."""
+    may_reveal = services.may_reveal_caller(request.user, ticket)
+    return {"ticket": ticket, "caller_mobile": mask_mobile(ticket.caller_mobile) if ticket.caller_mobile else "",
+            "has_mobile": bool(ticket.caller_mobile) or ticket.caller_id is not None, "may_reveal": may_reveal,
+            "reveal_form": form or forms.RevealForm(auto_id="reveal-%s"), "revealed": revealed}
+
+
+def _ticket_page(request, ticket: Ticket, *, status=200, bound: dict | None = None, reveal: dict | None = None):
     actions = _actions(request.user, ticket)
-    context = {"ticket": ticket, "caller_mobile": mask_mobile(ticket.caller_mobile), "actions": actions,
-               "events": selectors.timeline(ticket, staff=True),
+    co_handlings = selectors.co_handlings(ticket)
+    context = {**_reveal_context(request, ticket, **(reveal or {})), "actions": actions,
+               "events": selectors.timeline(ticket, staff=True), "co_handlings": co_handlings,
+               "pending_co": [c for c in co_handlings if c.status == CoHandling.Status.PENDING],
                "co_departments": list(ticket.co_departments.all()), "ratings": list(ticket.ratings.all()),
                "flag": selectors.alert_level(ticket), "forms": {}}
     suggestions = []
-    if actions["dispatch"]:
+    if actions["dispatch"] or actions["assign"]:
         suggestions, unsure = suggestions_for(ticket.content)
         context.update(suggestions=_suggestion_rows(suggestions, selectors.department_names()), needs_person=unsure)
     if actions["merge"]:
         context["merge_candidates"] = selectors.merge_candidates(ticket)
-    for name, form_class in FORMS.items():
+    for name in FORMS:
         if actions[name]:
-            kwargs = {"initial": _dispatch_initial(ticket, suggestions)} if name == "dispatch" else {}
-            context["forms"][name] = (bound or {}).get(name) or form_class(auto_id=f"{name}-%s", **kwargs)
+            kwargs = {"initial": _dispatch_initial(ticket, suggestions)} if name in ("dispatch", "assign") else {}
+            context["forms"][name] = (bound or {}).get(name) or _form(name, ticket, **kwargs)
+    context["any_action"] = any(actions.values())
     return staff_render(request, "hotline/ticket.html", context, section=_section(request.user), status=status)
 
 
@@ -202,7 +233,7 @@ def _act(name: str, call, done: str):
     @hotline_page(*STAFF_PERMISSIONS)
     def view(request, pk: int):
         ticket = _visible_ticket(request, pk)
-        form = FORMS[name](request.POST, auto_id=f"{name}-%s")
+        form = _form(name, ticket, request.POST)
         if not form.is_valid():
             return _ticket_page(request, ticket, status=400, bound={name: form})
         try:
@@ -223,6 +254,11 @@ def _act(name: str, call, done: str):
 def _dispatch(request, ticket, data):
     suggestions, _ = suggestions_for(ticket.content)
     services.ticket_dispatch(user=request.user, ticket=ticket, suggestions=suggestions, **data)
+
+
+def _assign(request, ticket, data):
+    suggestions, _ = suggestions_for(ticket.content)
+    services.ticket_assign(user=request.user, ticket=ticket, suggestions=suggestions, **data)
 
 
 def _merge(request, ticket, data):
@@ -246,6 +282,40 @@ ticket_supervise = _act("supervise", lambda r, t, d: services.ticket_supervise(u
                         "已督办。")
 ticket_review = _act("review", lambda r, t, d: services.ticket_review(
     user=r.user, ticket=t, reopen=d["decision"] == "reopen", reason=d["reason"]), "复核已完成。")
+ticket_assign = _act("assign", _assign, "已交办并督办。")
+ticket_co_handle = _act("co_handle", lambda r, t, d: services.ticket_co_contribute(user=r.user, ticket=t, **d),
+                        "协办意见已提交。")
+ticket_co_waive = _act("co_waive", lambda r, t, d: services.ticket_co_waive(
+    user=r.user, ticket=t, co_handling=d["co_handling"], reason=d["reason"]), "已免于协办。")
+ticket_appeal = _act("appeal", lambda r, t, d: services.ticket_rating_appeal(
+    user=r.user, rating=d["rating"], reason=d["reason"]), "评价申诉已提交，等待效能监督员复核。")
+ticket_appeal_decide = _act("appeal_decide", lambda r, t, d: services.ticket_rating_appeal_decide(
+    user=r.user, rating=d["rating"], exclude=d["decision"] == "exclude", reason=d["reason"]), "申诉复核已完成。")
+
+
+@never_cache
+@require_POST
+@hotline_page(*STAFF_PERMISSIONS)
+def caller_reveal(request, pk: int):
+    """The caller's full number for a stated purpose, audited. htmx swaps it in place (no reload); without
+    JavaScript the ticket page comes back with it. POSTed and never cached, so it stays out of URLs and caches."""
+    ticket = _visible_ticket(request, pk)
+    form = forms.RevealForm(request.POST, auto_id="reveal-%s")
+    revealed, status = "", 400
+    if form.is_valid():
+        try:
+            revealed = services.ticket_caller_reveal(user=request.user, ticket=ticket,
+                                                     purpose=form.cleaned_data["purpose"])
+            status = 200
+        except InvalidInput as exc:
+            _put_error(form, exc)
+        except Conflict as exc:
+            form.add_error(None, exc.message)
+            status = 409
+    if request.headers.get("HX-Request") == "true":
+        return render(request, "hotline/_caller_mobile.html",
+                      _reveal_context(request, ticket, form=form, revealed=revealed), status=status)
+    return _ticket_page(request, ticket, status=status, reveal={"form": form, "revealed": revealed})
 
 
 # --- 部门工单 / 督办 --------------------------------------------------------------------------------------------------
@@ -268,6 +338,8 @@ def overdue(request):
                for t in selectors.reopen_requested()]
     return staff_render(request, "hotline/overdue.html", {
         "form": form, "rows": rows, "reviews": reviews, "supervise_form": forms.SuperviseForm(auto_id=False),
+        "failures": selectors.service_failures_to_assign(), "appeals": selectors.appeals_to_decide(),
+        "satisfaction": selectors.satisfaction_by_department(),
     }, section="overdue")
 
 
