@@ -8,6 +8,7 @@ import pytest
 from tests.cases.factories import key, submission_for
 from tests.cases.helpers import answers_for
 from tests.certificates.conftest import BUSINESS_LICENCE, EMPLOYMENT_CARD
+from tests.conftest import REPRESENTATIVE_ID
 from yijianshi.accounts.permissions import NotAllowed
 from yijianshi.accounts.services import InvalidInput, acting_context
 from yijianshi.audit.models import AuditEvent
@@ -23,8 +24,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _case(user, bundle_code, principal_id=None, form=None, **answers):
-    submission = submission_for(bundle_code, answers_for(bundle_code, **answers), owner=user)
     context = acting_context(user, principal_id)
+    submission = submission_for(bundle_code, answers_for(bundle_code, **answers), owner=user,
+                                principal=context.principal)
     submission.form_data.update(form or {})
     return cases.case_submit(context=context, submission=submission, idempotency_key=key())[0]
 
@@ -86,17 +88,23 @@ def test_an_approved_birth_certificate_task_issues_the_certificate_to_the_applic
     assert Certificate.objects.count() == 1
 
 
-def test_a_business_licence_goes_to_the_enterprise_with_its_credit_code_from_the_record(
+def test_a_business_licence_goes_to_the_new_enterprise_with_its_credit_code_from_the_record(
         representative, clerk, make_staff, certificate_types):
-    enterprise = representative.enterprise
-    case = _case(representative, "business-startup", principal_id=enterprise.pk)
+    """马丽 founds a company as herself; approving 设立登记 registers it and issues its licence to it, not to her."""
+    case = _case(representative, "business-startup", form={
+        "enterprise.name": "清涧县无定河文化传媒有限公司", "enterprise.legal_representative": "马丽",
+        "enterprise.legal_representative_id_number": REPRESENTATIVE_ID})
     task, officer = _approve_until(case, "SPJ-001", make_staff, clerk)
-    [licence] = services.certificates_for_approved_task(task, actor=officer)
+    case.refresh_from_db()
+    enterprise = case.established_enterprise
+    [licence] = Certificate.objects.filter(source_task=task)
     assert licence.type.code == "business-licence" and licence.holder_id == enterprise.pk
-    # Who the holder is comes from its registered record, whatever was typed; the rest from the form.
-    assert licence.values["credit_code"] == enterprise.credit_code  # not on the form at all
-    assert (licence.values["name"], licence.values["legal_representative"]) == (enterprise.name, "马丽")
+    # Who the holder is comes from its registered record; the rest from the form.
+    assert licence.values["credit_code"] == enterprise.credit_code  # assigned at registration, not on the form
+    assert (licence.values["name"], licence.values["legal_representative"]) == ("清涧县无定河文化传媒有限公司", "马丽")
     assert licence.values["business_scope"] == json.loads(case.form_data)["enterprise.business_scope"]
+    # The hook is safe to run again: the same certificate, not a second one.
+    assert services.certificates_for_approved_task(task, actor=officer, holder=enterprise) == [licence]
 
 
 def test_only_a_marriage_registration_issues_a_marriage_certificate(resident, clerk, make_staff, certificate_types):

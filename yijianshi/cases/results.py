@@ -1,6 +1,7 @@
-"""What an approved task produces besides its opinion: the enterprise a 设立登记 registers, and (as the other
-capabilities hook in) certificates and profile facts. Called inside task_approve's transaction, so a failure
-here leaves the task unapproved rather than half-done."""
+"""What an approved task produces besides its opinion: the enterprise a 设立登记 registers, the certificates its
+item issues, and the facts it adds to people's and enterprises' files. Called inside task_approve's
+transaction, so a failure here (a certificate lacking a field the officer must enter) leaves the task unapproved
+rather than half-done."""
 
 from __future__ import annotations
 
@@ -11,13 +12,29 @@ from yijianshi.cases.models import Case, Task
 from yijianshi.cases.selectors import case_form_data
 
 
-def apply_task_results(task: Task, *, actor) -> dict:
-    """Run the effects of an approved task; returns output data to merge into the task (flows to later tasks)."""
+def registrations_for(task: Task, *, actor) -> dict:
+    """Before the approval is saved: register what the task creates (an enterprise); returns output data that
+    flows to the later tasks (its credit code)."""
     case = task.case
-    output: dict = {}
     if case.bundle.establishing_item_id == task.bundle_item.item_id and case.established_enterprise_id is None:
-        output.update(_establish_enterprise(case, actor=actor))
-    return output
+        return _establish_enterprise(case, actor=actor)
+    return {}
+
+
+def results_of_approval(task: Task, *, actor) -> None:
+    """Once the approval is saved: issue the item's certificates. In a 企业开办 case everything after the
+    registration belongs to the new enterprise, not to the founder who applied."""
+    from yijianshi.certificates.services import certificates_for_approved_task
+
+    case = Case.objects.select_related("established_enterprise").get(pk=task.case_id)
+    certificates_for_approved_task(task, actor=actor, holder=case.established_enterprise)
+
+
+def results_revoked(task: Task, *, reason: str) -> None:
+    """A result revoked after a broken commitment takes its certificates with it."""
+    from yijianshi.certificates.services import certificate_revoke_for_task
+
+    certificate_revoke_for_task(task, reason)
 
 
 def _establish_enterprise(case: Case, *, actor) -> dict:

@@ -21,7 +21,7 @@ from yijianshi.accounts.services import ActingContext, InvalidInput, acting_cont
 from yijianshi.audit.services import audit_record
 from yijianshi.cases import plan as case_plan
 from yijianshi.cases import selectors as case_selectors
-from yijianshi.cases.results import apply_task_results
+from yijianshi.cases import results as case_results
 from yijianshi.cases.storage import owned_file_ids
 from yijianshi.cases.models import (
     Case,
@@ -446,10 +446,11 @@ def task_approve(*, user, task: Task, opinion: str, result: dict | None = None,
     opinion = _opinion(opinion)
     task = _task_to(task, T.APPROVED, actor=user, kind="task_approved",
                     message=f"{task.department.name}：“{task.item_version.name}”办结。{opinion}")
-    produced = apply_task_results(task, actor=user)
+    produced = case_results.registrations_for(task, actor=user)
     Task.objects.filter(pk=task.pk).update(opinion=opinion, result=result or {},
                                            output_data={**(output_data or {}), **produced},
                                            completed_at=timezone.now())
+    case_results.results_of_approval(task, actor=user)
     for dependant in task.dependants.filter(status=T.WAITING):
         if not dependant.prerequisites.exclude(status=T.APPROVED).exists():
             _start(dependant, actor=user)
@@ -592,6 +593,7 @@ def _breach(commitment: Commitment, *, actor, description: str, revoke=()) -> No
     for task in revoke:
         if task.status == T.APPROVED:
             Task.objects.filter(pk=task.pk).update(result_revoked=True)
+            case_results.results_revoked(task, reason=description)
             _event(task.case, "result_revoked", f"“{task.item_version.name}”的办理结果因承诺未履行被撤销",
                    actor=actor, task=task)
     _audit("commitment.breach", commitment.case, actor, reason=description)
