@@ -159,6 +159,7 @@ class MaterialOut(Schema):
     status_label: str
     note: str
     file_id: int | None
+    certificate_identifier: str = Field("", description="免提交时调取的电子证照标识，可在 /certificates/verify/ 核验")
 
 
 class CaseSummaryOut(Schema):
@@ -256,8 +257,9 @@ def _form_data_out(case: Case) -> dict:
 
 def _materials_out(case: Case) -> list[dict]:
     return [{"code": m.material.code, "name": m.material.name, "status": m.status,
-             "status_label": m.get_status_display(), "note": m.note, "file_id": m.file_id}
-            for m in case.materials.select_related("material").order_by("pk")]
+             "status_label": m.get_status_display(), "note": m.note, "file_id": m.file_id,
+             "certificate_identifier": m.certificate.identifier if m.certificate_id else ""}
+            for m in case.materials.select_related("material", "certificate").order_by("pk")]
 
 
 def _case_out(case: Case, *, applicant: bool, reload: bool = True) -> dict:

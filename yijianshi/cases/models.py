@@ -64,6 +64,8 @@ class Case(models.Model):
     # 企业开办: the enterprise registered when the bundle's establishing item was approved.
     established_enterprise = models.ForeignKey("accounts.Enterprise", null=True, blank=True, on_delete=models.PROTECT,
                                                related_name="+", verbose_name="设立的企业")
+    # 免提交: materials taken from the certificate library instead of being asked for (a figure the plan counts).
+    materials_exempted = models.PositiveSmallIntegerField("免提交材料数", default=0)
 
     class Meta:
         verbose_name = verbose_name_plural = "办件"
@@ -152,6 +154,7 @@ class CaseMaterial(models.Model):
         PROVIDED = "provided", "已提交"
         DEFERRED = "deferred", "容缺后补"
         REJECTED = "rejected", "需补正"
+        EXEMPTED = "exempted", "免提交（电子证照）"
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="materials")
     material = models.ForeignKey("catalog.Material", on_delete=models.PROTECT, related_name="+")
@@ -159,6 +162,9 @@ class CaseMaterial(models.Model):
     file_name = models.CharField("文件名", max_length=200, blank=True)
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PROVIDED)
     note = models.CharField("说明", max_length=300, blank=True)
+    # The valid e-certificate on file that stands in for the material (免提交), read from the certificate library.
+    certificate = models.ForeignKey("certificates.Certificate", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name="电子证照")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["case", "material"], name="case_material_unique")]

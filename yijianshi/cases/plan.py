@@ -23,6 +23,7 @@ class CasePlan:
     included: list[str] = field(default_factory=list)
     form_data: dict = field(default_factory=dict)
     provided: dict = field(default_factory=dict)     # material code -> StoredFile id
+    exempted: dict = field(default_factory=dict)     # material code -> Certificate on file (免提交)
     deferred: list[str] = field(default_factory=list)
     commitment_items: list[str] = field(default_factory=list)
     material_ids: dict = field(default_factory=dict)
@@ -82,15 +83,24 @@ def material_needs(rows, outcome) -> dict[str, dict]:
             if m.material.code in excluded_materials or m.material.code in PLATFORM_GENERATED:
                 continue
             entry = needs.setdefault(m.material.code, {"id": m.material_id, "name": m.material.name,
-                                                       "required": False, "items": []})
+                                                       "required": False, "items": [],
+                                                       "certificate_type": m.material.certificate_type})
             # A conditional material the answers say applies (married -> 结婚证) is needed like any other.
             entry["required"] = entry["required"] or m.required or m.material.code in included_materials
             entry["items"].append(row.item.code)
     return needs
 
 
+def exemptions(needs: dict[str, dict], on_file: dict) -> dict:
+    """material code -> the certificate on file that proves it (免提交): government-issued materials whose
+    certificate type the applicant holds a valid e-certificate of (``on_file``: type name -> Certificate)."""
+    return {code: on_file[need["certificate_type"]] for code, need in needs.items()
+            if need.get("certificate_type") and need["certificate_type"] in on_file}
+
+
 def plan_case(bundle: Bundle, answers: dict, form_data: dict, materials: dict, deferred: list,
-              commitment_signed: bool, uploader, authoritative: dict | None = None) -> CasePlan:
+              commitment_signed: bool, uploader, authoritative: dict | None = None,
+              on_file: dict | None = None) -> CasePlan:
     plan = CasePlan(answers=dict(answers or {}))
     rows, outcome = situation_outcome(bundle, answers)
     for question, message in (outcome.errors or {}).items():
@@ -109,8 +119,11 @@ def plan_case(bundle: Bundle, answers: dict, form_data: dict, materials: dict, d
     tolerable = _tolerable(bundle, rows, included, needs)
     plan.material_ids = {code: need["id"] for code, need in needs.items()}
     plan.material_names = {code: need["name"] for code, need in needs.items()}
+    plan.exempted = exemptions(needs, on_file or {})
     file_ids = owned_file_ids(uploader, (materials or {}).values())
     for code, file_id in (materials or {}).items():
+        if code in plan.exempted:
+            continue  # the certificate on file is the authoritative copy; an upload of it is not kept
         if code not in needs:
             plan.errors[f"materials.{code}"] = f"材料 {code}：本次申请不需要该材料"
         elif file_id not in file_ids:
@@ -118,7 +131,7 @@ def plan_case(bundle: Bundle, answers: dict, form_data: dict, materials: dict, d
         else:
             plan.provided[code] = file_id
     for code, need in needs.items():
-        if not need["required"] or code in plan.provided or f"materials.{code}" in plan.errors:
+        if not need["required"] or code in plan.provided or code in plan.exempted or f"materials.{code}" in plan.errors:
             continue
         if code in (deferred or []) and code in tolerable:
             plan.deferred.append(code)

@@ -173,6 +173,17 @@ def authoritative_values(principal) -> dict:
     return {code: Authoritative(value, sources[code]) for code, value in values.items() if code in sources and value}
 
 
+def certificates_on_file(principal) -> dict:
+    """certificate type name -> the principal's latest valid e-certificate of that type (the library a case takes
+    免提交 materials from)."""
+    from yijianshi.certificates.selectors import valid_certificates_of
+
+    on_file: dict = {}
+    for certificate in valid_certificates_of(principal):  # newest first
+        on_file.setdefault(certificate.type.name, certificate)
+    return on_file
+
+
 def rectifications_for(user):
     """Open 差评整改 of the user's departments, oldest deadline first."""
     from yijianshi.cases.models import RectificationTask

@@ -232,7 +232,8 @@ def _create_case(*, context, bundle, submission, idempotency_key, channel) -> Ca
     planned = case_plan.plan_case(bundle, submission.answers, submission.form_data, submission.materials,
                                   submission.deferred_materials, submission.commitment_signed,
                                   uploader=context.user,
-                                  authoritative=case_selectors.authoritative_values(context.principal))
+                                  authoritative=case_selectors.authoritative_values(context.principal),
+                                  on_file=case_selectors.certificates_on_file(context.principal))
     if planned.errors:
         field, message = next(iter(planned.errors.items()))
         raise InvalidInput(field, "；".join(planned.errors.values()) if len(planned.errors) > 1 else message)
@@ -249,10 +250,15 @@ def _create_case(*, context, bundle, submission, idempotency_key, channel) -> Ca
         form_data=json.dumps(planned.form_data, ensure_ascii=False), idempotency_key=idempotency_key,
         delivery_method=delivery, delivery_address=(submission.delivery_address or "").strip()[:300],
         pickup_point_id=submission.pickup_point_id if delivery == Case.Delivery.PICKUP else None,
-        promised_days=planned.promised_days, legal_days=planned.legal_days)
+        promised_days=planned.promised_days, legal_days=planned.legal_days,
+        materials_exempted=len(planned.exempted))
     for code, file_id in planned.provided.items():
         CaseMaterial.objects.create(case=case, material_id=planned.material_ids[code],
                                     file=StoredFile.objects.get(pk=file_id), status=CaseMaterial.Status.PROVIDED)
+    for code, certificate in planned.exempted.items():
+        CaseMaterial.objects.create(case=case, material_id=planned.material_ids[code], certificate=certificate,
+                                    status=CaseMaterial.Status.EXEMPTED,
+                                    note=f"已从电子证照库调取：{certificate.type.name}（{certificate.identifier}）")
     today = _today()
     if planned.deferred:
         for code in planned.deferred:
@@ -267,9 +273,11 @@ def _create_case(*, context, bundle, submission, idempotency_key, channel) -> Ca
                                   signed_at=timezone.now(),
                                   due_date=workdays.add_working_days(today, COMMITMENT_CHECK_DAYS))
     who = f"{context.user.first_name or context.user.username}（{Case.Channel(channel).label}）"
-    _event(case, "submitted", f"{who}提交申请，适用事项 {len(planned.included)} 项")
+    _event(case, "submitted", f"{who}提交申请，适用事项 {len(planned.included)} 项"
+           + (f"，{len(planned.exempted)} 份材料由电子证照免提交" if planned.exempted else ""))
     _audit("case.submit", case, context.user, reason=f"依授权 #{context.mandate.pk}" if context.mandate else "",
-           after={"bundle": bundle.code, "items": planned.included, "channel": channel})
+           after={"bundle": bundle.code, "items": planned.included, "channel": channel,
+                  "exempted": sorted(c.identifier for c in planned.exempted.values())})
     _refresh_deadlines(case)
     transaction.on_commit(lambda: notify(_applicant_users(case), subject="申请已提交",
                                          body=f"您的“{bundle.name}”申请（{case.number}）已提交，等待预审。",

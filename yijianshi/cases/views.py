@@ -27,7 +27,7 @@ from yijianshi.accounts import selectors as account_selectors
 from yijianshi.accounts.identity import IdentityError, parse_id_number, parse_mobile, parse_person_name
 from yijianshi.accounts.models import Party, Person
 from yijianshi.accounts.permissions import NotAllowed, has_permission
-from yijianshi.accounts.services import InvalidInput, acting_context
+from yijianshi.accounts.services import InvalidInput, acting_context, person_find
 from yijianshi.accounts.staff_views import staff_page
 from yijianshi.audit.services import audit_read
 from yijianshi.cases import forms as case_forms
@@ -450,10 +450,11 @@ def _needs(bundle, answers):
 def apply_materials(request, wizard: Wizard):
     bundle, state = wizard.bundle, wizard.state
     rows, outcome, needs, tolerable, commitment_items = _needs(bundle, state["answers"])
+    exempted = case_plan.exemptions(needs, _on_file(wizard))
     if request.method == "GET":
         form = case_forms.MaterialsForm(needs=needs, tolerable=tolerable, initial={
             "commitment_signed": state["commitment_signed"], **{f"defer-{c}": True for c in state["deferred"]}})
-        return _materials_page(request, wizard, form, needs, tolerable, commitment_items)
+        return _materials_page(request, wizard, form, needs, tolerable, commitment_items, exempted)
     form = case_forms.MaterialsForm(request.POST, request.FILES, needs=needs, tolerable=tolerable)
     form.is_valid()
     uploaded = {code: value for code, value in state["materials"].items() if code in needs}
@@ -468,7 +469,7 @@ def apply_materials(request, wizard: Wizard):
     state.update(materials=uploaded, deferred=deferred, commitment_signed=signed)
     planned = case_plan.plan_case(bundle, state["answers"], wizard.secret["form"],
                                   {code: value["id"] for code, value in uploaded.items()}, deferred, signed,
-                                  uploader=request.user)
+                                  uploader=request.user, on_file=_on_file(wizard))
     for key, message in planned.errors.items():
         name = _form_field_for(key)
         if name in form.fields and name not in form.errors:
@@ -476,15 +477,24 @@ def apply_materials(request, wizard: Wizard):
     wizard.done("materials", not form.errors)
     wizard.save()  # what was uploaded stays uploaded, even when another material still has a problem
     if form.errors:
-        return _materials_page(request, wizard, form, needs, tolerable, commitment_items, status=400)
+        return _materials_page(request, wizard, form, needs, tolerable, commitment_items, exempted, status=400)
     return redirect(wizard.url("confirm"))
 
 
-def _materials_page(request, wizard, form, needs, tolerable, commitment_items, status=200):
+def _on_file(wizard: Wizard) -> dict:
+    """The applicant's valid e-certificates by type name (免提交). At the window, the walk-in person's, if known."""
+    if wizard.window:
+        person = person_find(wizard.secret["applicant"].get("id_number", ""))
+        return selectors.certificates_on_file(person) if person is not None else {}
+    return selectors.certificates_on_file(wizard.context().principal)
+
+
+def _materials_page(request, wizard, form, needs, tolerable, commitment_items, exempted, status=200):
     rows = [{"code": code, "name": need["name"], "required": need["required"], "condition": need["condition"],
              "field": form[f"material-{code}"],
-             "defer": form[f"defer-{code}"] if code in tolerable else None,
-             "uploaded": wizard.state["materials"].get(code, {}).get("name", "")}
+             "defer": form[f"defer-{code}"] if code in tolerable and code not in exempted else None,
+             "uploaded": wizard.state["materials"].get(code, {}).get("name", ""),
+             "on_file": exempted.get(code)}
             for code, need in sorted(needs.items(), key=lambda kv: (not kv[1]["required"], kv[1]["name"]))]
     return _wizard_render(request, wizard, "materials", "cases/apply_materials.html", {
         "form": form, "rows": rows, "can_defer": bool(tolerable), "commitment_items": commitment_items,
@@ -621,7 +631,7 @@ def _case_page(request, case: Case, *, status=200, correction_form=None, fulfil_
         "withdraw_form": (withdraw_form or case_forms.WithdrawForm()) if can_withdraw else None,
         "notices": list(case.notices.order_by("issued_at")),
         "commitments": list(case.commitments.order_by("pk")),
-        "materials": list(case.materials.select_related("material").order_by("material__name")),
+        "materials": list(case.materials.select_related("material", "certificate__type").order_by("material__name")),
         "results": [t for t in info["tasks"] if t["result"]],
         "flag": _alert(case.due_date, case.alert_level) if case.status == Case.Status.ACCEPTED else "",
     }, status=status)
@@ -815,7 +825,7 @@ def _window_case_page(request, case: Case, *, status=200, notice_form=None, refu
         "case": case, "info": info, "applicant": applicant,
         "applicant_id": applicant.masked_id_number if isinstance(applicant, Person) else applicant.credit_code,
         "form_rows": _form_rows(rules, selectors.case_form_data(case)),
-        "materials": list(case.materials.select_related("material", "file").order_by("material__name")),
+        "materials": list(case.materials.select_related("material", "file", "certificate").order_by("material__name")),
         "notices": [{"notice": n, "problems": case_forms.problem_rows(n.problems, labels)}
                     for n in case.notices.order_by("issued_at")],
         "commitments": list(case.commitments.order_by("pk")),
@@ -1026,8 +1036,8 @@ def _task_page(request, task: Task, *, status=200, **forms):
         "dependants": list(task.dependants.select_related("item_version", "department")),
         "form_rows": _form_rows(rules, selectors.case_form_data(case), only=own_fields),
         "inputs": selectors.task_inputs(task),
-        "materials": [m for m in case.materials.select_related("material", "file").order_by("material__name")
-                      if m.material.code in own_materials],
+        "materials": [m for m in case.materials.select_related("material", "file", "certificate")
+                      .order_by("material__name") if m.material.code in own_materials],
         "timeline": selectors.timeline(case, internal=True),
         "applicant": case.applicant.masked_display_name,
         "can_claim": task.status == Task.Status.READY, "is_claimant": is_claimant,
