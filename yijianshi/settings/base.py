@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "yijianshi.cases",
     "yijianshi.hotline",
     "yijianshi.search",
+    "yijianshi.profiles",
     "yijianshi.portal",
 ]
 
