@@ -13,6 +13,7 @@ urlpatterns = [
     path("supervision/audit/", include("yijianshi.audit.urls")),
     path("", include("yijianshi.cases.urls")),
     path("", include("yijianshi.accounts.urls")),
+    path("", include("yijianshi.profiles.urls")),
     path("", include("yijianshi.catalog.urls")),
     path("", include("yijianshi.portal.urls")),
 ]
