@@ -48,7 +48,7 @@ def test_a_feed_with_a_bad_row_applies_nothing_and_reports_each_bad_row_with_its
     content = csv_bytes(
         GOOD[0],
         f"{RELATIVE_ID},张小军,rsj.employment_status,待业,2025-07-15",                 # line 3: not a choice
-        f"610830198307070103,张小军,rsj.employment_status,就业登记,2025-07-15",        # line 4: check digit
+        "610830198307070103,张小军,rsj.employment_status,就业登记,2025-07-15",         # line 4: check digit
         f"{RELATIVE_ID},张晓军,rsj.employment_status,就业登记,2025-07-15",             # line 5: wrong name
         f"{RELATIVE_ID},张小军,rsj.employment_status,就业登记,2025/07/15",             # line 6: date format
         f"{RELATIVE_ID},张小军,cl.disability_level,二级,2025-07-15",                   # line 7: not rsj's

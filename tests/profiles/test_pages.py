@@ -136,6 +136,7 @@ def test_a_queued_feed_is_polled_until_it_is_done(client, officers, resident, mo
         response = _upload(client, csv_bytes(f"{RESIDENT_ID},张桂兰,rsj.employment_status,失业登记,2026-03-01"),
                            department=officers["rsj"].role_grants.get().department_id)
     run = FeedRun.objects.get()
+    assert response.status_code == 302
     status_url = reverse("profiles:feed-status", args=[run.pk])
     waiting = client.get(status_url).content.decode()
     assert "排队中" in waiting and 'hx-trigger="every 2s"' in waiting and f'hx-get="{status_url}"' in waiting
@@ -212,8 +213,7 @@ def test_the_legal_representative_acting_for_the_enterprise_sees_its_file_and_re
 
 
 def test_staff_accounts_without_a_person_get_the_no_person_page(client, sharing):
-    from yijianshi.accounts.services import GrantSpec  # noqa: F401  (system accounts have no person)
-    from yijianshi.accounts.models import User
+    from yijianshi.accounts.models import User  # a system account has no person
 
     system = User.objects.create(username="queue", kind=User.Kind.SYSTEM, first_name="叫号系统")
     client.force_login(system)

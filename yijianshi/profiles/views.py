@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
@@ -70,7 +69,9 @@ def lookup(request):
     rows = [{"code": code, "name": names.get(code, code), "fact": fact,
              "shown": selectors.display_fact(fact, specs.get(code)) if fact else ""}
             for code, fact in values.items()]
-    return _lookup_page(request, form, entries, entry=entry, party=party.as_concrete(), rows=rows)
+    # A fresh form: the full number typed is not echoed back next to the masked result.
+    return _lookup_page(request, LookupForm(entries=entries, initial={"entry": entry.pk}), entries, entry=entry,
+                        party=party.as_concrete(), rows=rows)
 
 
 # --- 数据共享导入 --------------------------------------------------------------------------------------------------
@@ -110,8 +111,7 @@ def feeds(request):
     except InvalidInput as exc:
         form_error_from(form, exc)
         return _feeds_page(request, form, departments, status=400)
-    messages.info(request, f"已提交“{run.file_name}”（批次 {run.pk}）：{run.get_status_display()}")
-    return redirect("profiles:feed", pk=run.pk)
+    return redirect("profiles:feed", pk=run.pk)  # the run's page says what happened
 
 
 def _run_context(run) -> dict:
