@@ -91,6 +91,7 @@ def test_an_officer_uploads_a_feed_with_a_bad_row_and_sees_it_reported_line_by_l
     base = live_server.url
     _log_in(page, base, "gaoyan")
     page.goto(base + "/profiles/feeds/")
+    page.screenshot(path=str(SCREENSHOTS / "profiles-feeds.png"), full_page=True)
     page.get_by_label("数据文件", exact=True).set_input_files(str(feed))
     page.get_by_role("button", name="上传并导入").click()
     page.get_by_text("未导入（存在错误行）").first.wait_for()

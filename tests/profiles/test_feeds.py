@@ -11,7 +11,6 @@ from django.core.management import CommandError, call_command
 
 from tests.conftest import RELATIVE_ID, RESIDENT_ID, make_id_number
 from tests.profiles.conftest import csv_bytes
-from yijianshi.accounts.models import Person
 from yijianshi.accounts.permissions import NotAllowed
 from yijianshi.accounts.services import person_find
 from yijianshi.audit.models import AuditEvent
@@ -120,7 +119,8 @@ def test_people_the_platform_does_not_know_are_created_through_the_accounts_serv
                                                   f"{make_id_number('19920315', 78)},王秀兰,cl.disability_level,二级,2024-05-20"),
                         dept="cl")
     assert "姓名：与第 2 行同一身份证号码的姓名不一致" in conflicting.errors[0]["message"]
-    assert Person.objects.filter(name="王秀兰").count() == 0
+    assert conflicting.status == FeedRun.Status.REJECTED
+    assert person_find(make_id_number("19920315", 78)) is None  # a rejected feed registers nobody
 
 
 def test_enterprise_rows_need_a_registered_enterprise(representative, officers):

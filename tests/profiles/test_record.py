@@ -39,6 +39,8 @@ def test_a_new_value_supersedes_the_old_which_stays_in_the_history_with_when_and
     superseded = item.earlier[0].superseded_by
     assert superseded.pk == second.pk and superseded.recorded_by == officers["cl"]
     assert superseded.source_department.code == "cl" and superseded.effective_on == date(2024, 9, 1)
+    assert selectors.profile_values(person, ["cl.disability_level", "person.hukou_address"]) == {
+        "cl.disability_level": "二级"}
 
 
 def test_recording_the_value_the_profile_already_holds_records_nothing(resident, sharing):

@@ -44,6 +44,13 @@ def profile_current(party, element_codes=None) -> dict[str, Fact]:
     return current
 
 
+def profile_values(party, element_codes=None) -> dict[str, object]:
+    """element code -> current value, for prefilling a form of the party's own application. Not a read by anyone
+    else, so not audited here: a caller showing them to someone other than the party (an agent, staff) must go
+    through profile_read or audit the read itself."""
+    return {code: fact.data for code, fact in profile_current(party, element_codes).items()}
+
+
 @dataclass
 class ElementHistory:
     """One element of a profile: the current fact and the earlier ones, newest first, each with the fact that

@@ -421,29 +421,33 @@ def _applied_before(run: FeedRun) -> FeedRun | None:
 def _process(run: FeedRun, text: str) -> FeedRun:
     run.started_at = timezone.now()
     FeedRun.objects.filter(pk=run.pk).update(status=FeedRun.Status.RUNNING, started_at=run.started_at)
+    created = 0
     try:
         earlier = _applied_before(run)
         if earlier is not None:
             return _finish(run, FeedRun.Status.DUPLICATE, replay_of=earlier)
         checked = _check_feed(run, text)
+        if checked.invalid and not run.apply_valid_only:
+            return _finish(run, FeedRun.Status.REJECTED, checked=checked)
+        ids, created = _register_people(run, checked)
         with transaction.atomic():
             lock_or_create(FeedLock, pk=1)  # one feed at a time: the replay check below cannot race
             earlier = _applied_before(run)
             if earlier is not None:
-                return _finish(run, FeedRun.Status.DUPLICATE, replay_of=earlier, checked=checked)
-            if checked.invalid and not run.apply_valid_only:
-                return _finish(run, FeedRun.Status.REJECTED, checked=checked)
-            counts = _apply(run, checked)
+                return _finish(run, FeedRun.Status.DUPLICATE, replay_of=earlier, checked=checked,
+                               persons_created=created)
+            counts = _apply(run, checked, ids)
             status = FeedRun.Status.PARTIAL if checked.invalid else FeedRun.Status.APPLIED
-            return _finish(run, status, checked=checked, **counts)
+            return _finish(run, status, checked=checked, persons_created=created, **counts)
     except domain.FeedFormatError as exc:
         return _finish(run, FeedRun.Status.REJECTED, problem=exc.message)
     except InvalidInput as exc:  # the platform changed between checking and applying (someone registered meanwhile)
-        return _finish(run, FeedRun.Status.FAILED, problem=f"处理失败，未导入任何数据：{exc.message}。请重新提交。")
+        return _finish(run, FeedRun.Status.FAILED, persons_created=created,
+                       problem=f"处理失败，未导入任何档案数据：{exc.message}。请核对后重新提交。")
     except Exception:  # noqa: BLE001 - the officer gets a status and a message; the engineers get the traceback
         logger.exception("共享数据导入失败（批次 %s）", run.pk)
-        return _finish(run, FeedRun.Status.FAILED,
-                       problem="处理失败：系统错误，未导入任何数据。请稍后重新提交；如仍失败请联系系统管理员。")
+        return _finish(run, FeedRun.Status.FAILED, persons_created=created,
+                       problem="处理失败：系统错误，未导入任何档案数据。请稍后重新提交；如仍失败请联系系统管理员。")
 
 
 @dataclass
@@ -608,24 +612,40 @@ def _resolve(batch: list[_Pending], checked: _Checked, seen: dict, new_names: di
         checked.rows.append((party_key, pending.element.id, pending.effective_on, row.line, pending.encoded))
 
 
-def _apply(run: FeedRun, checked: _Checked) -> dict[str, int]:
-    """Write the good rows (the caller holds the feed lock in a transaction). Rows of people the platform knows go
-    first; the unknown people are created last, so the audit chain is held only for that short final part."""
-    rows = sorted(checked.rows)
-    known = [r for r in rows if r[0][0] != "n"]
-    unknown = [r for r in rows if r[0][0] == "n"]
-    counts = {"facts_created": 0, "facts_unchanged": 0, "persons_created": 0}
-    for start in range(0, len(known), CHUNK):
-        _write(run, [((r[0][1],) + r[1:]) for r in known[start:start + CHUNK]], counts)
-    if unknown:
-        ids = {}
-        reason = f"{run.department.name}共享数据导入（批次 {run.pk}）"
-        for key in dict.fromkeys(r[0][1] for r in unknown):
-            name, id_number = checked.new_persons[key]
-            ids[key] = person_ensure(name=name, id_number=id_number, actor=run.submitted_by, reason=reason).pk
-        counts["persons_created"] = len(ids)
-        for start in range(0, len(unknown), CHUNK):
-            _write(run, [((ids[r[0][1]],) + r[1:]) for r in unknown[start:start + CHUNK]], counts)
+PEOPLE_BATCH = 500
+
+
+def _register_people(run: FeedRun, checked: _Checked) -> tuple[dict[str, int], int]:
+    """Create, through accounts.services.person_ensure, the people the feed's good rows name and the platform does
+    not know yet: id index -> person id, and how many were new. In batches, each its own short transaction under
+    the feed lock, so a first delivery of tens of thousands of people never holds the audit chain (which every
+    audited write of the platform waits for) for long. Only after every row was checked and the feed is to be
+    applied; a person registered this way stays if the facts then fail to apply (they are who the source
+    department says they are, and a resubmission finds them)."""
+    wanted = list(dict.fromkeys(r[0][1] for r in checked.rows if r[0][0] == "n"))
+    ids: dict[str, int] = {}
+    created = 0
+    reason = f"{run.department.name}共享数据导入（批次 {run.pk}）"
+    for start in range(0, len(wanted), PEOPLE_BATCH):
+        batch = wanted[start:start + PEOPLE_BATCH]
+        with transaction.atomic():
+            lock_or_create(FeedLock, pk=1)
+            known = dict(Person.objects.filter(id_number_index__in=batch).values_list("id_number_index", "pk"))
+            for key in batch:
+                # Someone registered meanwhile (signed up, another feed) is found by person_ensure, which also
+                # refuses a name that does not match theirs.
+                name, id_number = checked.new_persons[key]
+                ids[key] = person_ensure(name=name, id_number=id_number, actor=run.submitted_by, reason=reason).pk
+                created += key not in known
+    return ids, created
+
+
+def _apply(run: FeedRun, checked: _Checked, ids: dict[str, int]) -> dict[str, int]:
+    """Write the good rows as facts (the caller holds the feed lock in a transaction), in chunks of people."""
+    rows = sorted((ids[key] if kind == "n" else key, *rest) for (kind, key), *rest in checked.rows)
+    counts = {"facts_created": 0, "facts_unchanged": 0}
+    for start in range(0, len(rows), CHUNK):
+        _write(run, rows[start:start + CHUNK], counts)
     return counts
 
 
