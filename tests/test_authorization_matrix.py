@@ -41,6 +41,8 @@ REVEAL = {"window_clerk", "department_officer", "department_leader", "supervisor
 HOTLINE_VIEWERS = {"hotline_operator", "supervisor", "department_officer", "department_leader"}
 # Who may open a resident's case documents: she, the window, and the supervisors (no 县人社局 task in newborn).
 CASE_VIEWERS = {"resident", "window_clerk", "supervisor"}
+# 一人一档: 县人社局's officer and leader read profiles under its catalogue entries and feed what it is the source of.
+PROFILE_STAFF = {"department_officer", "department_leader"}
 
 
 @dataclass
@@ -301,6 +303,21 @@ ROUTES = [
     R("/api/v1/certificates/verify", "POST", "/api/v1/certificates/verify", EVERYONE, api=True,
       data={"text": "{cert_identifier}"}),
     R("/api/v1/certificates/mine", "GET", "/api/v1/certificates/mine", PEOPLE, api=True),
+    # 一人一档 / 一企一档: 县人社局's staff read under its sharing-catalogue entries and see its own feeds; everyone
+    # with a person sees their own file and who read it
+    R("profiles/lookup/", "GET", "/profiles/lookup/", PROFILE_STAFF),
+    R("profiles/lookup/", "POST", "/profiles/lookup/", PROFILE_STAFF,
+      data={"subject": RESIDENT_ID, "entry": "{sharing_entry}"}),
+    R("profiles/feeds/", "GET", "/profiles/feeds/", PROFILE_STAFF),
+    R("profiles/feeds/", "POST", "/profiles/feeds/", PROFILE_STAFF, data={"department": "{rsj}"}, also_ok=(400,)),
+    R("profiles/feeds/<int:pk>/", "GET", "/profiles/feeds/{feed_run}/", PROFILE_STAFF),
+    R("profiles/feeds/<int:pk>/status/", "GET", "/profiles/feeds/{feed_run}/status/", PROFILE_STAFF),
+    R("profiles/feeds/<int:pk>/errors.csv", "GET", "/profiles/feeds/{feed_run}/errors.csv", PROFILE_STAFF),
+    R("me/profile/", "GET", "/me/profile/", PEOPLE),
+    R("me/data-access/", "GET", "/me/data-access/", PEOPLE),
+    R("/api/v1/profiles/read", "POST", "/api/v1/profiles/read", PROFILE_STAFF, api=True,
+      data={"subject": RESIDENT_ID, "purpose": "就业困难人员认定", "elements": ["person.hukou_address"]}),
+    R("/api/v1/profiles/sharing-entries", "GET", "/api/v1/profiles/sharing-entries", PROFILE_STAFF, api=True),
     # The Django admin: catalog and system administrators only
     R("admin/", "GET", "/admin/", {"catalog_admin", "system_admin"}),
 ]
@@ -437,6 +454,18 @@ def _build_world(upload_root):
               "material": case_new.materials.first().pk, "task_ready": task_ready.pk,
               "task_claimed": task_claimed.pk, "rectification": rectification.pk, "token_hex": "0" * 32}
     values["token"] = token.pk
+    from django.core.management import call_command
+
+    from yijianshi.profiles.models import SharingEntry
+    from yijianshi.profiles.services import feed_apply
+
+    call_command("load_sharing_catalogue", stdout=open("/dev/null", "w"))
+    feed = feed_apply(user=officer, department="rsj", file_name="rsj.csv", content=(
+        "subject,name,element,value,effective_date\n"
+        f"{RESIDENT_ID},张桂兰,rsj.employment_status,失业登记,2026-03-01\n"
+        f"{RESIDENT_ID},张桂兰,rsj.employment_status,待业,2026-03-02\n").encode())
+    values.update(sharing_entry=SharingEntry.objects.get(code="rsj-employment-difficulty", current=True).pk,
+                  feed_run=feed.pk, rsj=Department.objects.get(code="rsj").pk)
     return actors, values
 
 

@@ -14,6 +14,7 @@ from yijianshi.cases.services import Conflict
 from yijianshi.catalog.api import router as catalog_router
 from yijianshi.certificates.api import router as certificates_router
 from yijianshi.hotline.api import router as hotline_router
+from yijianshi.profiles.api import router as profiles_router
 from yijianshi.search.api import router as search_router
 
 api = NinjaAPI(
@@ -100,3 +101,4 @@ api.add_router("/v1/search", search_router)
 api.add_router("/v1", cases_router)
 api.add_router("/v1", hotline_router)
 api.add_router("/v1", certificates_router)
+api.add_router("/v1/profiles", profiles_router)

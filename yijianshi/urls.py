@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("yijianshi.cases.urls")),
     path("", include("yijianshi.certificates.urls")),
     path("", include("yijianshi.accounts.urls")),
+    path("", include("yijianshi.profiles.urls")),
     path("", include("yijianshi.catalog.urls")),
     path("", include("yijianshi.portal.urls")),
 ]

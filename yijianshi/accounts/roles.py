@@ -39,6 +39,11 @@ PERMISSIONS: dict[str, set[Role]] = {
     "personal_data.reveal": {R.WINDOW_CLERK, R.DEPARTMENT_OFFICER, R.DEPARTMENT_LEADER, R.SUPERVISOR},
     "mandate.act_as_helper": {R.HELPER},                                # be chosen by residents as 帮办代办员
     "certificate.manage": {R.DEPARTMENT_LEADER},                        # suspend, reinstate, revoke 电子证照
+    # 一人一档 / 一企一档: feed the elements one's department is the authoritative source of (一数一源), and read
+    # profiles under the sharing catalogue (共享责任清单), each read audited.
+    "profile.feed": {R.DEPARTMENT_OFFICER, R.DEPARTMENT_LEADER},
+    "profile.read": {R.DEPARTMENT_OFFICER, R.DEPARTMENT_LEADER},
 }
 
-DEPARTMENT_SCOPED = {"task.process", "task.approve", "hotline.handle", "hotline.extend", "certificate.manage"}
+DEPARTMENT_SCOPED = {"task.process", "task.approve", "hotline.handle", "hotline.extend", "certificate.manage",
+                     "profile.feed", "profile.read"}

@@ -54,6 +54,8 @@ SECTIONS = [
     ("staff", "工作人员管理", "staff.manage", "staff:list"),
     ("enterprises", "法定代表人变更", "enterprise.change_representative", "staff:enterprise-search"),
     ("persons", "群众信息查询", "person.lookup", "staff:person-lookup"),
+    ("profiles", "档案查询", "profile.read", "profiles:lookup"),
+    ("feeds", "数据共享导入", "profile.feed", "profiles:feeds"),
     ("audit", "审计日志", "audit.view", "audit:events"),
 ]
 

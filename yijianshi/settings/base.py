@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "yijianshi.hotline",
     "yijianshi.certificates",
     "yijianshi.search",
+    "yijianshi.profiles",
     "yijianshi.portal",
 ]
 

@@ -65,11 +65,31 @@ class Command(BaseCommand):
                                     representative_name=row["name"], representative_id_number=row["id_number"])
             extra = f"，企业 {company['name']} 的法定代表人" if company else ""
             self.stdout.write(f"  {row['name']}：{row['id_number']} 或 {row['mobile']}{extra}")
+        self._demo_profiles()
         self._demo_cases()
         self._demo_certificates()
         self.stdout.write(f"演示密码（全部账号）：{password}")
         self.stdout.write(f"授权代办示例：请以 张桂兰 登录，在“我的授权”中授权帮办员 周丽。当前有效授权 "
                           f"{Mandate.objects.filter(status='active', valid_until__gt=timezone.now()).count()} 条。")
+
+    def _demo_profiles(self):
+        """The sharing catalogue, and a few departments' feeds (data/demo/profile_feeds/<department>.csv) giving the
+        demo residents and the enterprise their 一人一档 / 一企一档; 张小军 is recorded as 张桂兰's son. Feeds are
+        recognised by content, so running this again adds nothing."""
+        from django.core.management import call_command
+
+        from yijianshi.profiles.services import feed_import, relation_record
+
+        call_command("load_sharing_catalogue", stdout=open(os.devnull, "w"))
+        for path in sorted((settings.DATA_DIR / "demo" / "profile_feeds").glob("*.csv")):
+            run = feed_import(department=path.stem, file_name=path.name, content=path.read_bytes())
+            if run.rows_invalid or run.problem:
+                raise CommandError(f"演示档案数据 {path.name} 有错误：{run.problem or run.errors[:3]}")
+            self.stdout.write(f"  档案数据 {path.name}：{run.get_status_display()}，新增记录 {run.facts_created} 条")
+        mother = Person.objects.get(name="张桂兰", user__isnull=False)
+        son = Person.objects.get(name="张小军", user__isnull=False)
+        relation_record(person=mother, relative=son, kind="child", source_department="gaj", source="registration",
+                        evidence="居民户口簿")
 
     def _demo_cases(self):
         """Two applications so the window and the 县人社局 queue have work: 张桂兰's 新生儿出生 waiting for
