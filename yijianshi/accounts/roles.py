@@ -38,6 +38,9 @@ PERMISSIONS: dict[str, set[Role]] = {
     # Seeing a full ID or phone number of someone else: only with a stated purpose, and audited.
     "personal_data.reveal": {R.WINDOW_CLERK, R.DEPARTMENT_OFFICER, R.DEPARTMENT_LEADER, R.SUPERVISOR},
     "mandate.act_as_helper": {R.HELPER},                                # be chosen by residents as 帮办代办员
+    # The hall, scoped to the service point the role is granted for (checked in hall.services).
+    "hall.window": {R.WINDOW_CLERK},                                    # call, serve, transfer at its windows
+    "hall.help": {R.HELPER},                                            # help requests, its 帮办代办 window
 }
 
 DEPARTMENT_SCOPED = {"task.process", "task.approve", "hotline.handle", "hotline.extend"}

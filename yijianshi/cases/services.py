@@ -612,16 +612,43 @@ def case_rate(*, context: ActingContext, case: Case, level: int, comment: str = 
            actor=context.user)
     _audit("case.rate", case, context.user, after={"level": level})
     if level <= Rating.Level.DISSATISFIED:
-        days = getattr(settings, "RECTIFICATION_WORKING_DAYS", 15)
-        rectification = RectificationTask.objects.create(
-            rating=rating, department=case.bundle.lead_department,
-            due_date=workdays.add_working_days(_today(), days))
-        leaders = _officers(case.bundle.lead_department_id, Role.DEPARTMENT_LEADER)
-        transaction.on_commit(lambda: notify(leaders, subject="差评整改",
-                                             body=f"{case.number} 收到“{Rating.Level(level).label}”评价，请在 "
-                                                  f"{rectification.due_date:%Y-%m-%d} 前整改并回访。",
-                                             link="/tasks/#rectifications"))
+        rectification_open(rating=rating, department=case.bundle.lead_department, subject=case.number)
     return rating
+
+
+def rectification_open(*, rating: Rating, department, subject: str) -> RectificationTask:
+    """差评整改 for a bad rating of anything rated (a case, a window service): the responsible department gets a
+    task due in RECTIFICATION_WORKING_DAYS working days, and its leaders are told on commit."""
+    days = getattr(settings, "RECTIFICATION_WORKING_DAYS", 15)
+    rectification = RectificationTask.objects.create(rating=rating, department=department,
+                                                     due_date=workdays.add_working_days(_today(), days))
+    leaders = _officers(department.pk, Role.DEPARTMENT_LEADER)
+    label = Rating.Level(rating.level).label
+    transaction.on_commit(lambda: notify(leaders, subject="差评整改",
+                                         body=f"{subject} 收到“{label}”评价，请在 "
+                                              f"{rectification.due_date:%Y-%m-%d} 前整改并回访。",
+                                         link="/tasks/#rectifications"))
+    return rectification
+
+
+def rated_department(rating: Rating):
+    """The department answering for a rating: the case's lead department, or the rated window's department."""
+    if rating.case_id:
+        return rating.case.bundle.lead_department
+    return rating.hall_ticket.window.department
+
+
+def _rating_trail(rating: Rating, *, kind: str, message: str, actor, action: str, reason: str = "",
+                  after=None, internal: bool = True) -> None:
+    """Timeline and audit of a step on a rating, kept where the rated thing keeps its history."""
+    if rating.case_id:
+        _event(rating.case, kind, message, actor=actor, internal=internal)
+        _audit(f"case.{action}", rating.case, actor, reason=reason, after=after)
+    else:
+        from yijianshi.hall.services import rating_trail  # the hall depends on cases, not the other way round
+
+        rating_trail(rating.hall_ticket, kind=kind, message=message, actor=actor, action=action, reason=reason,
+                     after=after)
 
 
 # --- deadlines --------------------------------------------------------------------------------------------------
@@ -682,9 +709,8 @@ def rectification_close(*, user, rectification: RectificationTask, response: str
         raise Conflict("该整改已办结")
     RectificationTask.objects.filter(pk=locked.pk).update(status=RectificationTask.Status.DONE, response=response,
                                                           closed_at=timezone.now())
-    case = locked.rating.case
-    _event(case, "rectified", f"{locked.department.name}完成差评整改并回访：{response}", actor=user)
-    _audit("case.rectification_close", case, user, reason=response[:200])
+    _rating_trail(locked.rating, kind="rectified", message=f"{locked.department.name}完成差评整改并回访：{response}",
+                  actor=user, action="rectification_close", reason=response[:200], internal=False)
     return RectificationTask.objects.get(pk=locked.pk)
 
 
@@ -703,7 +729,7 @@ def case_note_add(*, user, task: Task, text: str) -> None:
 def rating_appeal(*, user, rating: Rating, reason: str) -> Rating:
     """The rated department appeals a review it believes abusive (insults, unrelated to the service)."""
     locked = Rating.objects.select_for_update().select_related("case__bundle").get(pk=rating.pk)
-    department = locked.case.bundle.lead_department
+    department = rated_department(locked)
     if not has_permission(user, "task.approve", department):
         raise NotAllowed(f"只有{department.name}的审批负责人可以申诉评价")
     if locked.appealed_at is not None:
@@ -712,8 +738,8 @@ def rating_appeal(*, user, rating: Rating, reason: str) -> Rating:
     if len(reason) < 10:
         raise InvalidInput("reason", "申诉理由：至少 10 个字，写明评价不实或含辱骂等情形及证据")
     Rating.objects.filter(pk=locked.pk).update(appeal_reason=reason, appealed_by=user, appealed_at=timezone.now())
-    _event(locked.case, "rating_appealed", f"{department.name}对评价提出申诉：{reason}", actor=user, internal=True)
-    _audit("case.rating_appeal", locked.case, user, reason=reason)
+    _rating_trail(locked, kind="rating_appealed", message=f"{department.name}对评价提出申诉：{reason}", actor=user,
+                  action="rating_appeal", reason=reason)
     return Rating.objects.get(pk=locked.pk)
 
 
@@ -732,7 +758,7 @@ def rating_appeal_decide(*, user, rating: Rating, exclude: bool, reason: str) ->
     if exclude:
         RectificationTask.objects.filter(rating=locked, status=RectificationTask.Status.OPEN).update(
             status=RectificationTask.Status.DONE, response=f"评价经申诉不计入：{reason}", closed_at=timezone.now())
-    _event(locked.case, "rating_appeal_decided",
-           f"评价申诉{'成立，该评价不计入' if exclude else '不成立，评价有效'}：{reason}", actor=user, internal=True)
-    _audit("case.rating_appeal_decide", locked.case, user, reason=reason, after={"excluded": exclude})
+    _rating_trail(locked, kind="rating_appeal_decided",
+                  message=f"评价申诉{'成立，该评价不计入' if exclude else '不成立，评价有效'}：{reason}", actor=user,
+                  action="rating_appeal_decide", reason=reason, after={"excluded": exclude})
     return Rating.objects.get(pk=locked.pk)
