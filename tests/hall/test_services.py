@@ -194,18 +194,20 @@ def test_a_stale_page_cannot_act_on_a_number_that_moved_on(hall, window, clerk):
     services.call_next(user=clerk, window=window("A01"))
     with pytest.raises(Conflict, match="刷新"):
         services.ticket_start(user=clerk, window=window("A02"), ticket_id=ticket.pk)
-    services.ticket_cancel(ticket=ticket)
+    services.ticket_cancel(token=services.ticket_token(ticket))
     with pytest.raises(Conflict):
         services.ticket_start(user=clerk, window=window("A01"), ticket_id=ticket.pk)
 
 
 def test_the_resident_can_cancel_while_waiting_but_not_after_the_service(hall, window, clerk):
     waiting = take(hall)
-    assert services.ticket_cancel(ticket=waiting).status == S.CANCELLED
+    with pytest.raises(NotAllowed):
+        services.ticket_cancel(token=f"{waiting.pk}-{'0' * 24}")
+    assert services.ticket_cancel(token=services.ticket_token(waiting)).status == S.CANCELLED
     done = take(hall)
     serve(clerk, window("A01"))
     with pytest.raises(Conflict, match="不能取消"):
-        services.ticket_cancel(ticket=done)
+        services.ticket_cancel(token=services.ticket_token(done))
 
 
 def test_the_wait_estimate_comes_from_todays_measured_service_times(hall, window, clerk, settings):

@@ -704,7 +704,9 @@ def rectification_close(*, user, rectification: RectificationTask, response: str
     response = (response or "").strip()
     if len(response) < 10:
         raise InvalidInput("response", "整改及回访情况：必填，至少 10 个字（整改措施、回访时间和申请人意见）")
-    locked = RectificationTask.objects.select_for_update().select_related("rating__case").get(pk=rectification.pk)
+    # OF self: a rating's case is nullable now (window ratings), and PostgreSQL locks no outer-joined row.
+    locked = (RectificationTask.objects.select_for_update(of=("self",)).select_related("rating__case")
+              .get(pk=rectification.pk))
     if locked.status != RectificationTask.Status.OPEN:
         raise Conflict("该整改已办结")
     RectificationTask.objects.filter(pk=locked.pk).update(status=RectificationTask.Status.DONE, response=response,
@@ -728,7 +730,7 @@ def case_note_add(*, user, task: Task, text: str) -> None:
 @transaction.atomic
 def rating_appeal(*, user, rating: Rating, reason: str) -> Rating:
     """The rated department appeals a review it believes abusive (insults, unrelated to the service)."""
-    locked = Rating.objects.select_for_update().select_related("case__bundle").get(pk=rating.pk)
+    locked = Rating.objects.select_for_update(of=("self",)).select_related("case__bundle").get(pk=rating.pk)
     department = rated_department(locked)
     if not has_permission(user, "task.approve", department):
         raise NotAllowed(f"只有{department.name}的审批负责人可以申诉评价")
@@ -747,7 +749,7 @@ def rating_appeal(*, user, rating: Rating, reason: str) -> Rating:
 def rating_appeal_decide(*, user, rating: Rating, exclude: bool, reason: str) -> Rating:
     """A supervisor decides an appeal: an excluded review no longer counts and its rectification is closed."""
     require_permission(user, "supervision.view", message="只有效能监督员可以复核评价申诉")
-    locked = Rating.objects.select_for_update().select_related("case").get(pk=rating.pk)
+    locked = Rating.objects.select_for_update(of=("self",)).select_related("case").get(pk=rating.pk)
     if locked.appealed_at is None or locked.appeal_decision:
         raise Conflict("该评价没有待复核的申诉")
     reason = (reason or "").strip()

@@ -238,8 +238,12 @@ def ticket_take(*, service_point, category_code: str, user=None, mobile: str = "
 
 
 @transaction.atomic
-def ticket_cancel(*, ticket: QueueTicket, user=None) -> QueueTicket:
-    """The resident gives up the number (from the ticket's page, which only its holder can open)."""
+def ticket_cancel(*, token: str, user=None) -> QueueTicket:
+    """The resident gives up the number, with the ticket's token (its page, the QR code, the SMS link)."""
+    ticket = ticket_by_token(token)
+    if ticket is None:
+        raise NotAllowed("号码链接无效")
+    user = user if user is not None and user.is_authenticated else None
     ticket = _to(ticket, S.CANCELLED, actor=user, kind="cancelled", message="群众取消号码")
     now = timezone.now()
     QueueTicket.objects.filter(pk=ticket.pk).update(finished_at=now)
@@ -253,7 +257,8 @@ def ticket_cancel(*, ticket: QueueTicket, user=None) -> QueueTicket:
 def call_next(*, user, window: Window) -> QueueTicket | None:
     """叫号: the next ticket this window serves (green channel first, then first come), or None when nobody waits.
     Two windows pressing at once never get the same ticket: the row is taken with SKIP LOCKED."""
-    window = Window.objects.select_for_update().select_related("service_point").get(pk=window.pk)
+    # Only the window's row: locking its service point too would queue every window of the hall behind one.
+    window = Window.objects.select_for_update(of=("self",)).select_related("service_point").get(pk=window.pk)
     _require_window(user, window)
     if not window.active:
         raise Conflict(f"{window.number} 窗口已停用")
@@ -442,8 +447,8 @@ def ticket_rate(*, token: str, level: int, comment: str = "") -> Rating:
     ticket = ticket_by_token(token)
     if ticket is None:
         raise NotAllowed("评价链接无效")
-    ticket = (QueueTicket.objects.select_for_update().select_related("window__department", "service_point", "user")
-              .get(pk=ticket.pk))
+    ticket = (QueueTicket.objects.select_for_update(of=("self",))
+              .select_related("window__department", "service_point", "user").get(pk=ticket.pk))
     if ticket.status != S.DONE or ticket.window is None:
         raise Conflict("服务办结后才能评价")
     if timezone.now() > rating_open_until(ticket):

@@ -121,7 +121,7 @@ def ticket_page(request, token: str):
                "cancellable": ticket.status in (S.WAITING, S.CALLED)}
     if _htmx(request):
         return render(request, "hall/_ticket_status.html", context)
-    context["qr"] = _qr(services.rating_url(ticket, absolute=True))
+    context["qr"] = _qr(services.ticket_url(ticket, absolute=True))  # progress now, the rating when done
     return render(request, "hall/ticket.html", context)
 
 
@@ -129,7 +129,7 @@ def ticket_page(request, token: str):
 def ticket_cancel(request, token: str):
     ticket = _ticket_or_404(token)
     try:
-        services.ticket_cancel(ticket=ticket, user=request.user if request.user.is_authenticated else None)
+        services.ticket_cancel(token=token, user=request.user)
     except Conflict as exc:
         messages.error(request, exc.message)
         return redirect(services.ticket_url(ticket))
