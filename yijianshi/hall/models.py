@@ -141,6 +141,9 @@ class QueueTicket(models.Model):
             models.Index(fields=["service_point", "day", "status", "priority_rank", "queued_at"],
                          name="hall_ticket_queue"),
             models.Index(fields=["user", "-taken_at"], name="hall_ticket_user"),
+            # How many numbers a walk-in's mobile holds today (the limit per person), without scanning the queue.
+            models.Index(fields=["mobile_index", "day"], name="hall_ticket_mobile",
+                         condition=~models.Q(mobile_index="")),
         ]
 
     def __str__(self) -> str:

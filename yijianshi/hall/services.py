@@ -221,9 +221,6 @@ def ticket_take(*, service_point, category_code: str, user=None, mobile: str = "
     extras += ["需要帮办代办"] if needs_help else []
     _event(ticket, "taken", f"取号 {ticket.number}（{category.name}）" + (f"，{'，'.join(extras)}" if extras else ""),
            actor=user)
-    _audit("ticket_take", ticket, user, after={"number": ticket.number, "category": category.code,
-                                               "priority": priority, "needs_help": bool(needs_help),
-                                               "channel": channel, "sms": bool(mobile)})
     where = position(ticket)
     _tell(ticket, subject="取号成功",
           body=f"您已在{service_point.name}取号 {ticket.number}（{category.name}），前面还有 {where['ahead']} 人，"
@@ -234,6 +231,10 @@ def ticket_take(*, service_point, category_code: str, user=None, mobile: str = "
         transaction.on_commit(lambda: notify(helpers, subject="新的帮办代办请求",
                                              body=f"{ticket.number}（{category.name}）需要帮办代办，请到帮办代办页面处理。",
                                              link="/hall/help/"))
+    # Last: the audit chain's head stays locked until commit, and every kiosk queues behind it.
+    _audit("ticket_take", ticket, user, after={"number": ticket.number, "category": category.code,
+                                               "priority": priority, "needs_help": bool(needs_help),
+                                               "channel": channel, "sms": bool(mobile)})
     return ticket
 
 

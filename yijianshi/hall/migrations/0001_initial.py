@@ -160,6 +160,10 @@ class Migration(migrations.Migration):
             model_name='queueticket',
             index=models.Index(fields=['user', '-taken_at'], name='hall_ticket_user'),
         ),
+        migrations.AddIndex(
+            model_name='queueticket',
+            index=models.Index(condition=models.Q(('mobile_index', ''), _negated=True), fields=['mobile_index', 'day'], name='hall_ticket_mobile'),
+        ),
         migrations.AddConstraint(
             model_name='queueticket',
             constraint=models.UniqueConstraint(fields=('service_point', 'day', 'number'), name='hall_ticket_number_unique'),
