@@ -262,7 +262,7 @@ COLUMNS = {
     "cases_caseevent": ["case_id", "task_id", "at", "actor_id", "kind", "message", "internal"],
     "cases_casematerial": ["case_id", "material_id", "file_id", "file_name", "status", "note"],
     "cases_rating": ["case_id", "level", "comment", "rated_by_id", "rated_at", "appeal_reason", "appealed_by_id",
-                     "appealed_at", "appeal_decision", "appeal_decision_reason", "decided_by_id"],
+                     "appealed_at", "appeal_decision", "appeal_decision_reason", "decided_by_id", "hall_ticket_id"],
     "cases_correctionnotice": ["case_id", "task_id", "problems", "issued_by_id", "issued_at", "resolved_at"],
     "cases_clockpause": ["case_id", "paused_on", "resumed_on", "reason"],
     "cases_commitment": ["case_id", "kind", "materials", "items", "letter", "signed_at", "due_date", "status",
@@ -361,7 +361,7 @@ def _synthesise(w: World, count: int, writer) -> None:
             if status == "delivered" and rng.random() < 0.6:
                 level = rng.choice((5, 5, 5, 5, 5, 4, 4, 3, 2, 1))
                 rows["cases_rating"].append((case_id, level, "" if level > 2 else "等待时间较长", submitters[who],
-                                             submitted + timedelta(days=3), "", None, None, "", "", None))
+                                             submitted + timedelta(days=3), "", None, None, "", "", None, None))
             if not accepted:
                 if status != "submitted":
                     events.append((case_id, None, submitted + timedelta(hours=3), clerk, status, "预审处理", False))

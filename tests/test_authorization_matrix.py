@@ -318,6 +318,43 @@ ROUTES = [
     R("/api/v1/profiles/read", "POST", "/api/v1/profiles/read", PROFILE_STAFF, api=True,
       data={"subject": RESIDENT_ID, "purpose": "就业困难人员认定", "elements": ["person.hukou_address"]}),
     R("/api/v1/profiles/sharing-entries", "GET", "/api/v1/profiles/sharing-entries", PROFILE_STAFF, api=True),
+    # 政务服务大厅: the kiosk, the call screen and a ticket's page (its token is the right) are public; the county
+    # hall's clerk works its windows, the helper its 帮办代办 window and help requests; supervisors the figures.
+    R("hall/", "GET", "/hall/", EVERYONE),
+    R("hall/<slug:point>/take/", "GET", "/hall/county-hall/take/", EVERYONE),
+    R("hall/<slug:point>/take/", "POST", "/hall/county-hall/take/", EVERYONE, data={"category": "general"}),
+    R("hall/<slug:point>/screen/", "GET", "/hall/county-hall/screen/", EVERYONE),
+    R("hall/tickets/<str:token>/", "GET", "/hall/tickets/{hall_wait_token}/", EVERYONE),
+    R("hall/tickets/<str:token>/cancel/", "POST", "/hall/tickets/{hall_wait_token}/cancel/", EVERYONE),
+    R("hall/rate/<str:token>/", "GET", "/hall/rate/{hall_done_token}/", EVERYONE),
+    R("hall/rate/<str:token>/", "POST", "/hall/rate/{hall_done_token}/", EVERYONE, data={"level": "5"}),
+    R("hall/windows/", "GET", "/hall/windows/", {"window_clerk", "helper"}),
+    R("hall/windows/<int:pk>/", "GET", "/hall/windows/{hall_a01}/", {"window_clerk"}),
+    R("hall/windows/<int:pk>/", "GET", "/hall/windows/{hall_h01}/", {"window_clerk", "helper"}),
+    R("hall/windows/<int:pk>/call/", "POST", "/hall/windows/{hall_a01}/call/", {"window_clerk"}),
+    R("hall/windows/<int:pk>/call/", "POST", "/hall/windows/{hall_h01}/call/", {"window_clerk", "helper"}),
+    R("hall/windows/<int:pk>/no-show/", "POST", "/hall/windows/{hall_a02}/no-show/", {"window_clerk"},
+      data={"ticket": "{hall_called}"}),
+    R("hall/windows/<int:pk>/start/", "POST", "/hall/windows/{hall_a02}/start/", {"window_clerk"},
+      data={"ticket": "{hall_called}"}),
+    R("hall/windows/<int:pk>/finish/", "POST", "/hall/windows/{hall_a03}/finish/", {"window_clerk"},
+      data={"ticket": "{hall_serving}", "case_number": ""}),
+    R("hall/windows/<int:pk>/transfer/", "POST", "/hall/windows/{hall_a03}/transfer/", {"window_clerk"},
+      data={"ticket": "{hall_serving}", "category": "social", "reason": "办理社保"}),
+    R("hall/windows/<int:pk>/pad/", "GET", "/hall/windows/{hall_a01}/pad/", {"window_clerk"}),
+    R("hall/queue/<int:pk>/priority/", "POST", "/hall/queue/{hall_wait}/priority/", {"window_clerk", "helper"},
+      data={"reason": "disabled"}),
+    R("hall/help/", "GET", "/hall/help/", {"helper"}),
+    R("hall/help/<int:pk>/accompany/", "POST", "/hall/help/{hall_help}/accompany/", {"helper"}),
+    R("hall/help/<int:pk>/record/", "POST", "/hall/help/{hall_help}/record/", {"helper"},
+      data={"note": "指导填写参保登记表"}),
+    R("hall/supervision/", "GET", "/hall/supervision/", {"supervisor"}),
+    # 评价申诉: 县人社局's leader appeals the review behind its rectification; a supervisor decides
+    R("tasks/rectifications/<int:pk>/appeal/", "POST", "/tasks/rectifications/{window_rectification}/appeal/",
+      {"department_leader"}, data={"reason": "评价内容与办件无关，且含有辱骂"}),
+    R("supervision/rating-appeals/", "GET", "/supervision/rating-appeals/", {"supervisor"}),
+    R("supervision/rating-appeals/<int:pk>/decide/", "POST", "/supervision/rating-appeals/{appealed_rating}/decide/",
+      {"supervisor"}, data={"decision": "exclude", "reason": "含辱骂，不计入"}),
     # The Django admin: catalog and system administrators only
     R("admin/", "GET", "/admin/", {"catalog_admin", "system_admin"}),
 ]
@@ -438,8 +475,47 @@ def _build_world(upload_root):
     cert_suspended = certificates.certificate_suspend(
         user=actors["department_leader"], reason="核查就业状态，暂停使用",
         certificate=certificates.certificate_issue(type_code="employment-card", holder=resident.person, data=card))
+    # The county hall: numbers waiting, called at A02, in service at A03, done at G01, a help request, and a window
+    # service of 县人社局's C01 rated badly and appealed by its leader.
+    from django.core.management import call_command
+
+    from yijianshi.hall import services as hall
+    from yijianshi.hall.models import Window
+
+    call_command("load_hall", stdout=open("/dev/null", "w"))
+    county = ServicePoint.objects.get(code="county-hall")
+    windows = {w.number: w for w in Window.objects.filter(service_point=county)}
+
+    def take(category="general", **kwargs):
+        return hall.ticket_take(service_point=county, category_code=category, **kwargs)
+
+    def serve(number, category, *, finish=True):
+        ticket = take(category)
+        hall.call_next(user=clerk, window=windows[number])
+        hall.ticket_start(user=clerk, window=windows[number], ticket_id=ticket.pk)
+        if finish:
+            hall.ticket_finish(user=clerk, window=windows[number], ticket_id=ticket.pk)
+        return ticket
+
+    hall_called = take()
+    hall.call_next(user=clerk, window=windows["A02"])
+    hall_serving = serve("A03", "general", finish=False)
+    hall_wait = take()
+    hall_help = take("social", needs_help=True)
+    hall_done = serve("G01", "pickup")
+    window_bad = serve("C01", "social")
+    bad_window_rating = hall.ticket_rate(token=hall.ticket_token(window_bad), level=1, comment="态度恶劣")
+    cases.rating_appeal(user=actors["department_leader"], rating=bad_window_rating,
+                        reason="评价人当天并未到本窗口办事，评价不实")
+    window_rectification = hall.ticket_rate(token=hall.ticket_token(serve("C02", "social")), level=2,
+                                            comment="排队太久").rectifications.get()
     values = {"resident_party": resident.person.pk, "cert": cert.pk, "cert_suspended": cert_suspended.pk,
               "cert_identifier": cert.identifier,
+              "hall_wait": hall_wait.pk, "hall_wait_token": hall.ticket_token(hall_wait),
+              "hall_done_token": hall.ticket_token(hall_done), "hall_called": hall_called.pk,
+              "hall_serving": hall_serving.pk, "hall_help": hall_help.pk, "hall_a01": windows["A01"].pk,
+              "hall_a02": windows["A02"].pk, "hall_a03": windows["A03"].pk, "hall_h01": windows["H01"].pk,
+              "appealed_rating": bad_window_rating.pk, "window_rectification": window_rectification.pk,
               "t_new": t_new.pk, "t_dispatched": t_dispatched.pk, "t_dispatched_number": t_dispatched.number,
               "t_progress": t_progress.pk, "t_replied": t_replied.pk, "t_replied_number": t_replied.number,
               "t_reopen": t_reopen.pk, "t_reopen_rating": t_reopen.ratings.get().pk, "t_appealed": t_appealed.pk,

@@ -8,6 +8,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("open311/v2/", include("yijianshi.hotline.urls_open311")),
     path("hotline/", include("yijianshi.hotline.urls")),
+    path("hall/", include("yijianshi.hall.urls")),
     path("oidc/", include("yijianshi.accounts.urls_oidc")),
     path("staff/", include("yijianshi.accounts.staff_urls")),
     path("supervision/audit/", include("yijianshi.audit.urls")),

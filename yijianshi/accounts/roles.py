@@ -43,6 +43,9 @@ PERMISSIONS: dict[str, set[Role]] = {
     # profiles under the sharing catalogue (共享责任清单), each read audited.
     "profile.feed": {R.DEPARTMENT_OFFICER, R.DEPARTMENT_LEADER},
     "profile.read": {R.DEPARTMENT_OFFICER, R.DEPARTMENT_LEADER},
+    # The hall, scoped to the service point the role is granted for (checked in hall.services).
+    "hall.window": {R.WINDOW_CLERK},                                    # call, serve, transfer at its windows
+    "hall.help": {R.HELPER},                                            # help requests, its 帮办代办 window
 }
 
 DEPARTMENT_SCOPED = {"task.process", "task.approve", "hotline.handle", "hotline.extend", "certificate.manage",

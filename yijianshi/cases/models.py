@@ -242,7 +242,8 @@ class CaseEvent(models.Model):
 
 
 class Rating(models.Model):
-    """好差评 with the national five levels."""
+    """好差评 with the national five levels, of a completed case or of a service at a hall window (hall.QueueTicket);
+    exactly one of the two. Appeals and rectifications work the same for both."""
 
     class Level(models.IntegerChoices):
         VERY_SATISFIED = 5, "非常满意"
@@ -251,10 +252,14 @@ class Rating(models.Model):
         DISSATISFIED = 2, "不满意"
         VERY_DISSATISFIED = 1, "非常不满意"
 
-    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="rating")
+    case = models.OneToOneField(Case, null=True, blank=True, on_delete=models.CASCADE, related_name="rating")
+    hall_ticket = models.OneToOneField("hall.QueueTicket", null=True, blank=True, on_delete=models.CASCADE,
+                                       related_name="rating", verbose_name="窗口服务")
     level = models.PositiveSmallIntegerField(choices=Level.choices)
     comment = models.TextField(blank=True)
-    rated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # A walk-in rates a window service through the link on their ticket, without an account.
+    rated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+")
     rated_at = models.DateTimeField(default=timezone.now)
     # A department may appeal an abusive review; a supervisor decides. Excluded reviews stay on record but do
     # not count in the department's figures and close its rectification.
@@ -267,6 +272,12 @@ class Rating(models.Model):
     appeal_decision_reason = models.TextField("复核意见", blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
+
+    class Meta:
+        constraints = [models.CheckConstraint(
+            name="rating_of_a_case_or_a_window_service",
+            condition=(models.Q(case__isnull=False, hall_ticket__isnull=True)
+                       | models.Q(case__isnull=True, hall_ticket__isnull=False)))]
 
 
 class RectificationTask(models.Model):

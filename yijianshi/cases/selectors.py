@@ -190,4 +190,15 @@ def rectifications_for(user):
 
     return (RectificationTask.objects.filter(department_id__in=departments_with(user, "task.process"),
                                              status=RectificationTask.Status.OPEN)
-            .select_related("rating__case__bundle", "department").order_by("due_date"))
+            .select_related("rating__case__bundle", "rating__hall_ticket__window",
+                            "rating__hall_ticket__service_point", "department").order_by("due_date"))
+
+
+def rating_appeals():
+    """Ratings their department appealed: undecided first (oldest first), then the last decided."""
+    from yijianshi.cases.models import Rating
+
+    rows = Rating.objects.filter(appealed_at__isnull=False).select_related(
+        "case__bundle", "hall_ticket__window__department", "hall_ticket__service_point", "appealed_by", "decided_by")
+    return (list(rows.filter(appeal_decision="").order_by("appealed_at")),
+            list(rows.exclude(appeal_decision="").order_by("-appealed_at")[:50]))

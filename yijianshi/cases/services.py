@@ -631,16 +631,43 @@ def case_rate(*, context: ActingContext, case: Case, level: int, comment: str = 
            actor=context.user)
     _audit("case.rate", case, context.user, after={"level": level})
     if level <= Rating.Level.DISSATISFIED:
-        days = getattr(settings, "RECTIFICATION_WORKING_DAYS", 15)
-        rectification = RectificationTask.objects.create(
-            rating=rating, department=case.bundle.lead_department,
-            due_date=workdays.add_working_days(_today(), days))
-        leaders = _officers(case.bundle.lead_department_id, Role.DEPARTMENT_LEADER)
-        transaction.on_commit(lambda: notify(leaders, subject="差评整改",
-                                             body=f"{case.number} 收到“{Rating.Level(level).label}”评价，请在 "
-                                                  f"{rectification.due_date:%Y-%m-%d} 前整改并回访。",
-                                             link="/tasks/#rectifications"))
+        rectification_open(rating=rating, department=case.bundle.lead_department, subject=case.number)
     return rating
+
+
+def rectification_open(*, rating: Rating, department, subject: str) -> RectificationTask:
+    """差评整改 for a bad rating of anything rated (a case, a window service): the responsible department gets a
+    task due in RECTIFICATION_WORKING_DAYS working days, and its leaders are told on commit."""
+    days = getattr(settings, "RECTIFICATION_WORKING_DAYS", 15)
+    rectification = RectificationTask.objects.create(rating=rating, department=department,
+                                                     due_date=workdays.add_working_days(_today(), days))
+    leaders = _officers(department.pk, Role.DEPARTMENT_LEADER)
+    label = Rating.Level(rating.level).label
+    transaction.on_commit(lambda: notify(leaders, subject="差评整改",
+                                         body=f"{subject} 收到“{label}”评价，请在 "
+                                              f"{rectification.due_date:%Y-%m-%d} 前整改并回访。",
+                                         link="/tasks/#rectifications"))
+    return rectification
+
+
+def rated_department(rating: Rating):
+    """The department answering for a rating: the case's lead department, or the rated window's department."""
+    if rating.case_id:
+        return rating.case.bundle.lead_department
+    return rating.hall_ticket.window.department
+
+
+def _rating_trail(rating: Rating, *, kind: str, message: str, actor, action: str, reason: str = "",
+                  after=None, internal: bool = True) -> None:
+    """Timeline and audit of a step on a rating, kept where the rated thing keeps its history."""
+    if rating.case_id:
+        _event(rating.case, kind, message, actor=actor, internal=internal)
+        _audit(f"case.{action}", rating.case, actor, reason=reason, after=after)
+    else:
+        from yijianshi.hall.services import rating_trail  # the hall depends on cases, not the other way round
+
+        rating_trail(rating.hall_ticket, kind=kind, message=message, actor=actor, action=action, reason=reason,
+                     after=after)
 
 
 # --- deadlines --------------------------------------------------------------------------------------------------
@@ -696,14 +723,15 @@ def rectification_close(*, user, rectification: RectificationTask, response: str
     response = (response or "").strip()
     if len(response) < 10:
         raise InvalidInput("response", "整改及回访情况：必填，至少 10 个字（整改措施、回访时间和申请人意见）")
-    locked = RectificationTask.objects.select_for_update().select_related("rating__case").get(pk=rectification.pk)
+    # OF self: a rating's case is nullable now (window ratings), and PostgreSQL locks no outer-joined row.
+    locked = (RectificationTask.objects.select_for_update(of=("self",)).select_related("rating__case")
+              .get(pk=rectification.pk))
     if locked.status != RectificationTask.Status.OPEN:
         raise Conflict("该整改已办结")
     RectificationTask.objects.filter(pk=locked.pk).update(status=RectificationTask.Status.DONE, response=response,
                                                           closed_at=timezone.now())
-    case = locked.rating.case
-    _event(case, "rectified", f"{locked.department.name}完成差评整改并回访：{response}", actor=user)
-    _audit("case.rectification_close", case, user, reason=response[:200])
+    _rating_trail(locked.rating, kind="rectified", message=f"{locked.department.name}完成差评整改并回访：{response}",
+                  actor=user, action="rectification_close", reason=response[:200], internal=False)
     return RectificationTask.objects.get(pk=locked.pk)
 
 
@@ -721,8 +749,8 @@ def case_note_add(*, user, task: Task, text: str) -> None:
 @transaction.atomic
 def rating_appeal(*, user, rating: Rating, reason: str) -> Rating:
     """The rated department appeals a review it believes abusive (insults, unrelated to the service)."""
-    locked = Rating.objects.select_for_update().select_related("case__bundle").get(pk=rating.pk)
-    department = locked.case.bundle.lead_department
+    locked = Rating.objects.select_for_update(of=("self",)).select_related("case__bundle").get(pk=rating.pk)
+    department = rated_department(locked)
     if not has_permission(user, "task.approve", department):
         raise NotAllowed(f"只有{department.name}的审批负责人可以申诉评价")
     if locked.appealed_at is not None:
@@ -731,8 +759,8 @@ def rating_appeal(*, user, rating: Rating, reason: str) -> Rating:
     if len(reason) < 10:
         raise InvalidInput("reason", "申诉理由：至少 10 个字，写明评价不实或含辱骂等情形及证据")
     Rating.objects.filter(pk=locked.pk).update(appeal_reason=reason, appealed_by=user, appealed_at=timezone.now())
-    _event(locked.case, "rating_appealed", f"{department.name}对评价提出申诉：{reason}", actor=user, internal=True)
-    _audit("case.rating_appeal", locked.case, user, reason=reason)
+    _rating_trail(locked, kind="rating_appealed", message=f"{department.name}对评价提出申诉：{reason}", actor=user,
+                  action="rating_appeal", reason=reason)
     return Rating.objects.get(pk=locked.pk)
 
 
@@ -740,7 +768,7 @@ def rating_appeal(*, user, rating: Rating, reason: str) -> Rating:
 def rating_appeal_decide(*, user, rating: Rating, exclude: bool, reason: str) -> Rating:
     """A supervisor decides an appeal: an excluded review no longer counts and its rectification is closed."""
     require_permission(user, "supervision.view", message="只有效能监督员可以复核评价申诉")
-    locked = Rating.objects.select_for_update().select_related("case").get(pk=rating.pk)
+    locked = Rating.objects.select_for_update(of=("self",)).select_related("case").get(pk=rating.pk)
     if locked.appealed_at is None or locked.appeal_decision:
         raise Conflict("该评价没有待复核的申诉")
     reason = (reason or "").strip()
@@ -751,7 +779,7 @@ def rating_appeal_decide(*, user, rating: Rating, exclude: bool, reason: str) ->
     if exclude:
         RectificationTask.objects.filter(rating=locked, status=RectificationTask.Status.OPEN).update(
             status=RectificationTask.Status.DONE, response=f"评价经申诉不计入：{reason}", closed_at=timezone.now())
-    _event(locked.case, "rating_appeal_decided",
-           f"评价申诉{'成立，该评价不计入' if exclude else '不成立，评价有效'}：{reason}", actor=user, internal=True)
-    _audit("case.rating_appeal_decide", locked.case, user, reason=reason, after={"excluded": exclude})
+    _rating_trail(locked, kind="rating_appeal_decided",
+                  message=f"评价申诉{'成立，该评价不计入' if exclude else '不成立，评价有效'}：{reason}", actor=user,
+                  action="rating_appeal_decide", reason=reason, after={"excluded": exclude})
     return Rating.objects.get(pk=locked.pk)

@@ -36,6 +36,7 @@ urlpatterns = [
     # 部门待办
     path("tasks/", views.task_list, name="tasks"),
     path("tasks/rectifications/<int:pk>/close/", views.rectification_close, name="rectification-close"),
+    path("tasks/rectifications/<int:pk>/appeal/", views.rating_appeal, name="rating-appeal"),
     path("tasks/<int:task_id>/", views.task_detail, name="task"),
     path("tasks/<int:task_id>/claim/", views.task_claim, name="task-claim"),
     path("tasks/<int:task_id>/note/", views.task_note, name="task-note"),
@@ -45,4 +46,7 @@ urlpatterns = [
     path("tasks/<int:task_id>/extend/", views.task_extend, name="task-extend"),
     path("tasks/<int:task_id>/commitments/<int:commitment_id>/verify/", views.commitment_verify,
          name="commitment-verify"),
+    # 评价申诉复核 (ratings of cases and of window services)
+    path("supervision/rating-appeals/", views.rating_appeals, name="rating-appeals"),
+    path("supervision/rating-appeals/<int:pk>/decide/", views.rating_appeal_decide, name="rating-appeal-decide"),
 ]

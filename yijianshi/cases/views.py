@@ -986,9 +986,12 @@ def task_list(request):
              for t in selectors.task_queue(request.user, status=status or None)[:300]]
     prereview = list(selectors.prereview_queue(request.user)[:50]) if not has_permission(
         request.user, "case.accept") else []
+    rectifications = list(selectors.rectifications_for(request.user))
+    for r in rectifications:  # a leader of the department may appeal an abusive review, once
+        r.can_appeal = r.rating.appealed_at is None and has_permission(request.user, "task.approve", r.department)
     return staff_render(request, "cases/task_list.html", {
         "tasks": tasks, "filters": TASK_FILTERS, "status": status, "prereview": prereview,
-        "rectifications": list(selectors.rectifications_for(request.user)),
+        "rectifications": rectifications,
     }, section="tasks")
 
 
@@ -1004,6 +1007,48 @@ def rectification_close(request, pk: int):
         return redirect(reverse("cases:tasks") + "#rectifications")
     messages.success(request, "差评整改已办结。")
     return redirect("cases:tasks")
+
+
+@require_POST
+@staff_page("task.approve", section="tasks")
+def rating_appeal(request, pk: int):
+    """A leader of the rated department appeals the review behind a rectification (case or window service)."""
+    rectification = get_object_or_404(selectors.rectifications_for(request.user), pk=pk)
+    try:
+        services.rating_appeal(user=request.user, rating=rectification.rating, reason=request.POST.get("reason", ""))
+    except (InvalidInput, Conflict) as exc:
+        messages.error(request, exc.message)
+        return redirect(reverse("cases:tasks") + "#rectifications")
+    messages.success(request, "申诉已提交，等待效能监督员复核。")
+    return redirect(reverse("cases:tasks") + "#rectifications")
+
+
+@require_GET
+@staff_page("supervision.view", section="rating-appeals")
+def rating_appeals(request):
+    pending, decided = selectors.rating_appeals()
+    return staff_render(request, "cases/rating_appeals.html", {"pending": pending, "decided": decided},
+                        section="rating-appeals")
+
+
+@require_POST
+@staff_page("supervision.view", section="rating-appeals")
+def rating_appeal_decide(request, pk: int):
+    """A supervisor upholds the review or excludes it from the figures (closing its rectification)."""
+    from yijianshi.cases.models import Rating
+
+    rating = get_object_or_404(Rating, pk=pk, appealed_at__isnull=False)
+    decision = request.POST.get("decision")
+    try:
+        if decision not in ("exclude", "uphold"):
+            raise InvalidInput("decision", "复核结论：请选择申诉成立（不计入评价）或申诉不成立")
+        services.rating_appeal_decide(user=request.user, rating=rating, exclude=decision == "exclude",
+                                      reason=request.POST.get("reason", ""))
+    except (InvalidInput, Conflict) as exc:
+        messages.error(request, exc.message)
+        return redirect("cases:rating-appeals")
+    messages.success(request, "申诉已复核。")
+    return redirect("cases:rating-appeals")
 
 
 def _task_targets(task: Task) -> tuple[set, set, dict]:

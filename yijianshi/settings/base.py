@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "yijianshi.cases",
     "yijianshi.hotline",
     "yijianshi.certificates",
+    "yijianshi.hall",
     "yijianshi.search",
     "yijianshi.profiles",
     "yijianshi.portal",
@@ -234,12 +235,17 @@ HOTLINE_TIME_LIMITS = {"urgent": {"hours": 2}, "normal": {"working_days": 5}}
 HOTLINE_MAX_EXTENSION_DAYS = 10
 # 差评整改 deadline in working days.
 RECTIFICATION_WORKING_DAYS = int(os.environ.get("RECTIFICATION_WORKING_DAYS", "15"))
+# The hall: a window service may be rated for this many days after it ended; the wait estimate assumes this many
+# minutes per service until the first service of the day has ended.
+HALL_RATING_DAYS = int(os.environ.get("HALL_RATING_DAYS", "3"))
+HALL_DEFAULT_SERVICE_MINUTES = int(os.environ.get("HALL_DEFAULT_SERVICE_MINUTES", "8"))
 
 # Public base URL printed into PDF guides (QR code to the online guide).
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 
 # Where the reviewable catalog data files live (loaded by `manage.py load_catalog`).
 CATALOG_DATA_DIR = DATA_DIR / "catalog"
+HALL_DATA_DIR = DATA_DIR / "hall"
 SEARCH_DATA_DIR = DATA_DIR / "search"
 
 LOGGING = {

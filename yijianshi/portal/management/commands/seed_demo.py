@@ -68,6 +68,7 @@ class Command(BaseCommand):
         self._demo_profiles()
         self._demo_cases()
         self._demo_certificates()
+        self._demo_hall()
         self.stdout.write(f"演示密码（全部账号）：{password}")
         self.stdout.write(f"授权代办示例：请以 张桂兰 登录，在“我的授权”中授权帮办员 周丽。当前有效授权 "
                           f"{Mandate.objects.filter(status='active', valid_until__gt=timezone.now()).count()} 条。")
@@ -137,6 +138,30 @@ class Command(BaseCommand):
                 certificate = certificate_issue(type_code=type_code, holder=holder, data=data)
             self.stdout.write(f"  演示证照：{holder.masked_display_name} 的{certificate.type.name}，"
                               f"核验：/certificates/verify/?q={certificate.identifier}")
+
+    def _demo_hall(self):
+        """The hall's windows, and today's queue: 张桂兰 (86, green channel) at 综合受理, a walk-in at 社保, a help
+        request at 宽州镇 for the helper; the clerk has called the first number at A01."""
+        from django.core.management import call_command
+
+        from yijianshi.hall.models import QueueTicket, Window
+        from yijianshi.hall.services import call_next, ticket_take
+
+        call_command("load_hall", stdout=self.stdout)
+        if QueueTicket.objects.filter(day=timezone.localdate()).exists():
+            return
+        hall = ServicePoint.objects.get(code="county-hall")
+        town = ServicePoint.objects.get(code="town-610830100")
+        elder = Person.objects.get(name="张桂兰", user__isnull=False).user
+        ticket_take(service_point=hall, category_code="general", user=elder)
+        ticket_take(service_point=hall, category_code="general")
+        ticket_take(service_point=hall, category_code="social", mobile="13700000001")
+        ticket_take(service_point=hall, category_code="police", declared_priority="pregnant")
+        ticket_take(service_point=town, category_code="social", needs_help=True)
+        called = call_next(user=User.objects.get(username="clerk"),
+                           window=Window.objects.get(service_point=hall, number="A01"))
+        self.stdout.write(f"  大厅取号：县政务服务中心 {QueueTicket.objects.filter(service_point=hall).count()} 个号码，"
+                          f"A01 窗口已叫 {called.number}；叫号屏 /hall/county-hall/screen/ ，取号 /hall/county-hall/take/")
 
     @staticmethod
     def _department(code):
