@@ -1,5 +1,8 @@
 """A small data-element dictionary covering every type a rule can compare, shared by the domain tests."""
 
+from datetime import date
+
+from yijianshi.policies.domain.policy import Benefit, Policy
 from yijianshi.policies.domain.rules import Element
 
 TOWNS = ("宽州镇", "石咀驿镇", "折家坪镇", "县外")
@@ -30,3 +33,11 @@ def cond(element, op, value=None, *, measure=None, met=None, not_met=None, **ext
         data["measure"] = measure
     data.update(extra)
     return data
+
+
+def policy(code, node, params, target="person", effective_from=date(2000, 1, 1), effective_to=None):
+    """A published policy around a parsed rule, for the batch tests."""
+    return Policy(code=code, title=code, summary="", issuer="测试", level="county", legal_basis=(), target=target,
+                  benefit=Benefit("测试"), mode="no_application", effective_from=effective_from,
+                  effective_to=effective_to, department="mzj", needs_confirmation=False, note="", rule=node,
+                  parameters=params)

@@ -12,10 +12,9 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.policies.domain.elements import DICTIONARY, TOWNS
+from tests.policies.domain.elements import DICTIONARY, TOWNS, policy
 from yijianshi.policies.domain.compiler import compile_rule, evaluate_all, profiles_frame
 from yijianshi.policies.domain.interpreter import explain
-from yijianshi.policies.domain.policy import Benefit, Policy
 from yijianshi.policies.domain.rules import MEASURES, parse
 
 CHANGE_DATES = (date(2025, 1, 1), date(2026, 1, 1), date(2027, 1, 1))
@@ -222,13 +221,6 @@ def test_the_compiled_rule_returns_what_the_interpreter_decides_for_every_subjec
     subject_list = data.draw(st.lists(subjects(on), min_size=1, max_size=20), label="subjects")
     compiled = frame_of(subject_list, categorical).select(compile_rule(node, params, on).alias("r"))["r"].to_list()
     assert compiled == [explain(node, params, s, on).result for s in subject_list]
-
-
-def policy(code, node, params, target="person", effective_from=date(2000, 1, 1), effective_to=None):
-    return Policy(code=code, title=code, summary="", issuer="测试", level="county", legal_basis=(), target=target,
-                  benefit=Benefit("测试"), mode="no_application", effective_from=effective_from,
-                  effective_to=effective_to, department="mzj", needs_confirmation=False, note="", rule=node,
-                  parameters=params)
 
 
 @settings(max_examples=100, **SETTINGS)

@@ -130,7 +130,7 @@ def evaluate_all(policies: Iterable, frame: pl.DataFrame, on: date, *, target: s
               and frame.schema[code] in (pl.Float32, pl.Float64)]
     if floats:
         lazy = lazy.with_columns(pl.col(floats).fill_nan(None))
-    codes = pl.Enum([p.code for p in policies])
+    codes = pl.Categorical()  # one shared dictionary: results of several calls concatenate
     parts = [lazy.filter(compile_rule(p.rule, p.parameters, on))
                  .select(pl.col(id_column), pl.lit(p.code, codes).alias("policy_code"))
              for p in policies]
