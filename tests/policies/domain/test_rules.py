@@ -132,8 +132,9 @@ def test_parse_raises_with_every_problem():
 
 def test_wording_is_filled_by_substitution_only():
     assert fill("年满{min_age}周岁，{0.__class__}{unknown}", {"min_age": 80}) == "年满80周岁，{0.__class__}{unknown}"
-    assert fill("{d}起，{towns}，{rate}%", {"d": date(2027, 1, 1), "towns": ("宽州镇", "县外"), "rate": 5.5}) == \
-        "2027年1月1日起，宽州镇、县外，5.5%"
+    assert fill("{d}起，{towns}，{rate}%，{big}，{whole}", {"d": date(2027, 1, 1), "towns": ("宽州镇", "县外"),
+                                                      "rate": 5.5, "big": 123456.5, "whole": 20.0}) == \
+        "2027年1月1日起，宽州镇、县外，5.5%，123456.5，20"
 
 
 def test_the_dictionary_reads_catalog_files_and_the_first_definition_wins(tmp_path: Path):

@@ -148,7 +148,7 @@ def format_value(value: Any) -> str:
     if isinstance(value, date):
         return f"{value.year}年{value.month}月{value.day}日"
     if isinstance(value, float):
-        return f"{value:g}" if value != int(value) or abs(value) >= 1e15 else str(int(value))
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
     if isinstance(value, (list, tuple)):
         return "、".join(format_value(v) for v in value)
     return str(value)
