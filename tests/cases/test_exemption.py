@@ -25,14 +25,18 @@ from yijianshi.certificates.models import Certificate
 
 pytestmark = pytest.mark.django_db
 NAME = "清涧县秀延河餐饮管理有限公司"
+ADDRESS = "陕西省榆林市清涧县宽州镇秀延路18号"
 
 
 @pytest.fixture(autouse=True)
 def certificate_library(settings, tmp_path):
     from tests.certificates.conftest import load_types
 
+    from django.core.management import call_command
+
     settings.SEAL_KEY_DIR = tmp_path / "seal-keys"
     load_types()
+    call_command("load_sharing_catalogue", stdout=open("/dev/null", "w"))  # the profiles the cases feed
 
 
 @pytest.fixture
@@ -41,7 +45,8 @@ def founded(representative, clerk, officers):
     context = acting_context(representative)
     submission = submission_for("business-startup", owner=representative, principal=context.principal)
     submission.form_data.update({"enterprise.name": NAME, "enterprise.legal_representative": "马丽",
-                                 "enterprise.legal_representative_id_number": REPRESENTATIVE_ID})
+                                 "enterprise.legal_representative_id_number": REPRESENTATIVE_ID,
+                                 "enterprise.registered_address": ADDRESS})
     case, _ = services.case_submit(context=context, submission=submission, idempotency_key=key())
     services.case_accept(user=clerk, case=case)
     registration = case.tasks.get(item_version__item__code="SPJ-001")
@@ -63,9 +68,11 @@ def test_the_restaurant_permit_takes_the_licence_from_the_library_and_locks_the_
     answers = helpers.answers_for("business-permit-restaurant")
     client.post(base + "situation/", {**answers, "shown": ",".join(answers)})
 
-    # The form: the registered name and the new credit code, read-only, from 县审批局.
+    # The form: the registered name, the new credit code and (from the enterprise's file, which 设立登记 created)
+    # the registered address, read-only, from 县审批局.
     page = client.get(base + "form/").content.decode()
-    for element, value in (("enterprise.name", NAME), ("enterprise.credit_code", enterprise.credit_code)):
+    for element, value in (("enterprise.name", NAME), ("enterprise.credit_code", enterprise.credit_code),
+                           ("enterprise.registered_address", ADDRESS)):
         tag = re.search(rf'<input[^>]*name="{re.escape(element)}"[^>]*>', page).group(0)
         assert "disabled" in tag and f'value="{value}"' in tag
     form = helpers.form_data("business-permit-restaurant", answers, applicant=enterprise)
@@ -88,6 +95,7 @@ def test_the_restaurant_permit_takes_the_licence_from_the_library_and_locks_the_
         CaseMaterial.Status.EXEMPTED, licence.pk, None)
     form_data = json.loads(case.form_data)
     assert (form_data["enterprise.name"], form_data["enterprise.credit_code"]) == (NAME, enterprise.credit_code)
+    assert form_data["enterprise.registered_address"] == ADDRESS
     assert "1 份材料由电子证照免提交" in case.events.get(kind="submitted").message
     assert AuditEvent.objects.filter(action="case.submit").last().after["exempted"] == [licence.identifier]
     # The API shows the certificate's identifier, which anyone can verify.

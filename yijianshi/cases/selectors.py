@@ -170,7 +170,29 @@ def authoritative_values(principal) -> dict:
                   "enterprise.legal_representative_id_number": representative.id_number}
     sources = {e.code: e.source_department.name for e in DataElement.objects.filter(
         code__in=values, source_department__isnull=False).select_related("source_department")}
-    return {code: Authoritative(value, sources[code]) for code, value in values.items() if code in sources and value}
+    known = {code: Authoritative(value, sources[code]) for code, value in values.items() if code in sources and value}
+    for code, held in _from_profile(party).items():
+        known.setdefault(code, held)  # the identity and enterprise registers come first
+    return known
+
+
+def _from_profile(party) -> dict:
+    """The principal's 一人一档 / 一企一档 facts that came from the element's own source department (a feed or a
+    completed case of that department); what anyone else recorded is not authoritative."""
+    from yijianshi.profiles.selectors import profile_current
+
+    if party is None:
+        return {}
+    known = {}
+    for code, fact in profile_current(party).items():
+        element = fact.element
+        if element.source_department_id is None or fact.source_department_id != element.source_department_id:
+            continue
+        value = fact.data
+        if value in (None, "") or isinstance(value, (list, dict)):
+            continue
+        known[code] = Authoritative(value, fact.source_department.name, fact.evidence)
+    return known
 
 
 def certificates_on_file(principal) -> dict:
