@@ -94,6 +94,7 @@ ROUTES = [
     R("accounts/logout-everywhere/", "POST", "/accounts/logout-everywhere/", SIGNED_IN),
     # 我的空间: one's own; acting for the resident needs her mandate (the helper has one)
     R("me/", "GET", "/me/", SIGNED_IN),
+    R("me/space/", "GET", "/me/space/", SIGNED_IN),
     R("me/acting/", "POST", "/me/acting/", {"resident", "helper"}, data={"principal_id": "{resident_party}"}),
     R("me/contact/", "POST", "/me/contact/", PEOPLE, data={"mobile": "13912345678"}),
     R("me/mandates/", "GET", "/me/mandates/", PEOPLE),

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "yijianshi.search",
     "yijianshi.profiles",
     "yijianshi.portal",
+    "yijianshi.space",
 ]
 
 MIDDLEWARE = [
