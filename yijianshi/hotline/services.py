@@ -501,13 +501,32 @@ def ticket_review(*, user, ticket: Ticket, reopen: bool, reason: str) -> Ticket:
         now = timezone.now()
         Ticket.objects.filter(pk=ticket.pk).update(reopen_count=ticket.reopen_count + 1,
                                                    due_at=time_limit(ticket.urgency, now), alert_level="")
-        transaction.on_commit(lambda: notify(_handlers(ticket.lead_department) + _leaders(ticket.lead_department),
-                                             subject="差评重办", body=f"{ticket.number}：{reason}",
+        reopened_parts = _co_handlings_reopen(ticket, user=user, reason=reason)
+        co_people = [h for part in reopened_parts for h in _handlers(part.department)]
+        transaction.on_commit(lambda: notify(_handlers(ticket.lead_department) + _leaders(ticket.lead_department)
+                                             + co_people, subject="差评重办", body=f"{ticket.number}：{reason}",
                                              link=f"/hotline/{ticket.pk}/"))
         return ticket
     ticket = _to(ticket, S.CLOSED, actor=user, kind="closed", reason=reason, message=f"复核后办结：{reason}")
     Ticket.objects.filter(pk=ticket.pk).update(closed_at=timezone.now(), close_reason=reason[:300])
     return ticket
+
+
+def _co_handlings_reopen(ticket: Ticket, *, user, reason: str) -> list[CoHandling]:
+    """差评重办 sends the co-handlers back to work too: a part done or waived before is pending again, so the lead
+    department cannot reply before each is done again (or waived again). What was done before stays on the
+    timeline (its co_done / co_waived events); this appends why the part was reopened."""
+    parts = list(CoHandling.objects.select_for_update(of=("self",)).select_related("department")
+                 .filter(ticket=ticket).exclude(status=CoHandling.Status.PENDING))
+    for part in parts:
+        _event(ticket, "co_reopened", f"差评重办：{part.department.name}的协办部分（原为“{part.get_status_display()}”）"
+                                      f"重新开启，请重新协办：{reason}", actor=user, internal=True)
+        audit_record(action="ticket.co_reopen", object_type="hotline.ticket", object_id=ticket.number, actor=user,
+                     reason=reason, before={"department": part.department.code, "status": part.status},
+                     after={"department": part.department.code, "status": CoHandling.Status.PENDING})
+    CoHandling.objects.filter(pk__in=[p.pk for p in parts]).update(status=CoHandling.Status.PENDING, done_by=None,
+                                                                   done_at=None, waive_reason="")
+    return parts
 
 
 # --- rating appeals (评价申诉) ----------------------------------------------------------------------------------------
