@@ -43,19 +43,19 @@ def test_a_consultation_and_a_complaint_get_different_working_day_limits_across_
     assert _day(complaint) == "2026-10-13" and timezone.localtime(complaint.due_at).hour == 18
     # consultation: 3 working days (Oct 8, 9, 10 调休)
     assert _day(consultation) == "2026-10-10"
-    assert complaint.time_limit_rule == "投诉·一般：5 个工作日"
-    assert consultation.time_limit_rule == "咨询·一般：3 个工作日"
+    assert complaint.time_limit_rule == "投诉·一般 5 个工作日"
+    assert consultation.time_limit_rule == "咨询·一般 3 个工作日"
     # urgent stays in clock hours, whatever the kind and the holiday
     for urgent in (urgent_complaint, urgent_consultation):
         assert urgent.due_at == datetime(2026, 9, 30, 12, tzinfo=SHANGHAI)
-    assert urgent_consultation.time_limit_rule == "咨询·紧急：2 小时"
+    assert urgent_consultation.time_limit_rule == "咨询·紧急 2 小时"
 
 
 def test_the_ticket_page_shows_the_limit_that_applies(client, staff):
     ticket = _call(staff["operator"], kind="suggestion", content="建议在秀延河边多安几个路灯，晚上散步太黑")
     client.force_login(staff["operator"])
     page = client.get(reverse("hotline:ticket", args=[ticket.pk])).content.decode()
-    assert "时限依据：建议·一般：10 个工作日" in page
+    assert "时限依据：建议·一般 10 个工作日" in page
 
 
 def test_an_edit_of_the_file_applies_to_new_tickets_and_existing_ones_keep_their_due_dates(staff, settings, tmp_path):
@@ -69,9 +69,9 @@ def test_an_edit_of_the_file_applies_to_new_tickets_and_existing_ones_keep_their
     settings.HOTLINE_TIME_LIMITS_FILE = edited
     with time_machine.travel(BEFORE_NATIONAL_DAY, tick=False):
         after = _call(staff["operator"])
-    assert _day(after) == "2026-10-09" and after.time_limit_rule == "投诉·一般：2 个工作日"
+    assert _day(after) == "2026-10-09" and after.time_limit_rule == "投诉·一般 2 个工作日"
     before.refresh_from_db()
-    assert _day(before) == "2026-10-13" and before.time_limit_rule == "投诉·一般：5 个工作日"
+    assert _day(before) == "2026-10-13" and before.time_limit_rule == "投诉·一般 5 个工作日"
     # the extension's maximum comes from the same file
     ticket = services.ticket_dispatch(user=staff["operator"], ticket=after, department_code="zjj")
     with pytest.raises(InvalidInput, match="延期天数：应在 1 到 3 个工作日之间"):
@@ -84,7 +84,7 @@ def test_reopening_restarts_the_kinds_limit(staff, replied):
         services.ticket_rate(user=staff["operator"], ticket=ticket, level=1, comment="答非所问")
         services.ticket_review(user=staff["supervisor"], ticket=ticket, reopen=True, reason="未答复截止时间，重办")
     ticket.refresh_from_db()
-    assert _day(ticket) == "2026-10-10" and ticket.time_limit_rule == "咨询·一般：3 个工作日"
+    assert _day(ticket) == "2026-10-10" and ticket.time_limit_rule == "咨询·一般 3 个工作日"
 
 
 def test_a_broken_file_is_refused_naming_the_kind_urgency_and_field(settings, tmp_path):

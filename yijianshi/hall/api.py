@@ -13,6 +13,7 @@ from datetime import datetime
 
 from django.http import Http404
 from ninja import Field, Router, Schema
+from ninja.responses import Status
 from ninja.utils import check_csrf
 
 from yijianshi.accounts.auth import API_AUTH
@@ -153,7 +154,8 @@ def take(request, point: str, payload: TakeIn):
         id_number=payload.id_number, declared_priority=payload.declared_priority, needs_help=payload.needs_help,
         channel=QueueTicket.Channel.ONLINE)
     ticket = _fresh(ticket)
-    return 201, _ticket_out(ticket) | {"token": services.ticket_token(ticket), "url": services.ticket_url(ticket)}
+    return Status(201, _ticket_out(ticket) | {"token": services.ticket_token(ticket),
+                                              "url": services.ticket_url(ticket)})
 
 
 @router.get("/hall/tickets/{token}", response={200: TicketOut, 404: MessageOut}, auth=None,

@@ -55,8 +55,8 @@ class TimeLimits:
         return self.kinds.get(kind, {}).get(urgency) or self.default[urgency]
 
     def label(self, kind: str, urgency: str) -> str:
-        """What the ticket page shows, e.g. “投诉·一般：5 个工作日”."""
-        return f"{KINDS.get(kind, kind)}·{URGENCIES.get(urgency, urgency)}：{self.limit(kind, urgency).text}"
+        """What the ticket page shows, e.g. “投诉·一般 5 个工作日”."""
+        return f"{KINDS.get(kind, kind)}·{URGENCIES.get(urgency, urgency)} {self.limit(kind, urgency).text}"
 
     def table(self) -> list[tuple[str, str, str]]:
         return [(KINDS[k], URGENCIES[u], self.limit(k, u).text) for k in KINDS for u in URGENCIES]
