@@ -16,6 +16,7 @@ from django.utils import timezone
 from yijianshi.accounts.services import InvalidInput
 from yijianshi.hotline import services, time_limits
 from yijianshi.hotline.apps import time_limits_check
+from yijianshi.hotline.forms import ExtendForm
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -72,8 +73,9 @@ def test_an_edit_of_the_file_applies_to_new_tickets_and_existing_ones_keep_their
     assert _day(after) == "2026-10-09" and after.time_limit_rule == "投诉·一般 2 个工作日"
     before.refresh_from_db()
     assert _day(before) == "2026-10-13" and before.time_limit_rule == "投诉·一般 5 个工作日"
-    # the extension's maximum comes from the same file
+    # the extension's maximum comes from the same file, and the leader's form says so
     ticket = services.ticket_dispatch(user=staff["operator"], ticket=after, department_code="zjj")
+    assert "最多 3 个工作日" in ExtendForm().fields["working_days"].help_text
     with pytest.raises(InvalidInput, match="延期天数：应在 1 到 3 个工作日之间"):
         services.ticket_extend(user=staff["zjj_leader"], ticket=ticket, working_days=4, reason="需协调供热公司")
 
