@@ -350,6 +350,21 @@ ROUTES = [
     R("hall/help/<int:pk>/record/", "POST", "/hall/help/{hall_help}/record/", {"helper"},
       data={"note": "指导填写参保登记表"}),
     R("hall/supervision/", "GET", "/hall/supervision/", {"supervisor"}),
+    # Hall API: taking and following a number are public (the token is the right); the windows are the clerk's
+    # of that service point (the helper only at its 帮办代办 window).
+    R("/api/v1/hall/service-points/{point}/categories", "GET", "/api/v1/hall/service-points/county-hall/categories",
+      EVERYONE, api=True),
+    R("/api/v1/hall/service-points/{point}/tickets", "POST", "/api/v1/hall/service-points/county-hall/tickets",
+      EVERYONE, api=True, data={"category": "general", "mobile": "13800000099"}),
+    R("/api/v1/hall/tickets/{token}", "GET", "/api/v1/hall/tickets/{hall_wait_token}", EVERYONE, api=True),
+    R("/api/v1/hall/windows/{window_id}/call-next", "POST", "/api/v1/hall/windows/{hall_a01}/call-next",
+      {"window_clerk"}, api=True),
+    R("/api/v1/hall/windows/{window_id}/call-next", "POST", "/api/v1/hall/windows/{hall_h01}/call-next",
+      {"window_clerk", "helper"}, api=True),
+    R("/api/v1/hall/windows/{window_id}/start", "POST", "/api/v1/hall/windows/{hall_a02}/start", {"window_clerk"},
+      api=True, data={"ticket_id": "{hall_called}"}),
+    R("/api/v1/hall/windows/{window_id}/end", "POST", "/api/v1/hall/windows/{hall_a03}/end", {"window_clerk"},
+      api=True, data={"ticket_id": "{hall_serving}"}),
     # 评价申诉: 县人社局's leader appeals the review behind its rectification; a supervisor decides
     R("tasks/rectifications/<int:pk>/appeal/", "POST", "/tasks/rectifications/{window_rectification}/appeal/",
       {"department_leader"}, data={"reason": "评价内容与办件无关，且含有辱骂"}),

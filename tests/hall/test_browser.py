@@ -43,8 +43,19 @@ def test_a_green_channel_number_from_kiosk_to_rating(page, live_server, catalog)
             grants=[accounts.GrantSpec(role, None, hall.pk if role == "window_clerk" else None)])
     base = live_server.url
 
-    # 1. At the kiosk: 综合受理, her ID card read (86 years old), a mobile for the SMS call.
-    page.goto(base + "/hall/county-hall/take/")
+    # 1. From the site header's 取号 link to the county hall's page: 综合受理, her ID card read (86 years old), a
+    # mobile for the SMS call.
+    page.goto(base + "/")
+    page.locator("header").get_by_role("link", name="取号", exact=True).click()
+    page.wait_for_url(base + "/hall/")
+    page.screenshot(path=str(SCREENSHOTS / "hall-index.png"), full_page=True)
+    phone = page.context.browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844}).new_page()
+    phone.goto(base + "/hall/county-hall/take/")
+    assert phone.locator("header").get_by_role("link", name="取号", exact=True).is_visible()
+    phone.screenshot(path=str(SCREENSHOTS / "hall-take-phone.png"), full_page=True)
+    phone.context.close()
+    page.locator(".card", has_text="县政务服务中心").get_by_role("link", name="取号", exact=True).click()
+    page.wait_for_url(base + "/hall/county-hall/take/")
     page.get_by_text("综合受理", exact=True).click()
     page.get_by_label("身份证号码（选填）").fill(RESIDENT_ID)
     page.get_by_label("手机号码（选填，短信提醒叫号）").fill("13800000001")

@@ -219,3 +219,11 @@ def test_a_window_rectification_is_appealed_and_decided_on_the_pages(hall, windo
                                 {"decision": "exclude", "reason": "属实，不计入"})
     assert Rating.objects.get().appeal_decision == "excluded"
     assert RectificationTask.objects.get().status == RectificationTask.Status.DONE
+
+
+def test_every_page_header_links_to_the_hall_for_taking_a_number(hall, resident, clerk, supervisor):
+    for user in (None, resident, clerk, supervisor):
+        header = client_for(user).get("/").content.decode().split("</header>")[0]
+        assert '<a href="/hall/" class="nowrap">取号</a>' in header, user
+    index = client_for().get("/hall/").content.decode()
+    assert 'href="/hall/county-hall/take/"' in index

@@ -79,6 +79,7 @@ def test_a_call_is_dispatched_answered_rated_badly_and_reopened_by_the_superviso
     assert suggestions.count() == 3 and "%" in suggestions.first.inner_text()
     page.get_by_label("主办单位", exact=True).select_option("zjj")
     assert page.get_by_label("属地便民服务中心").input_value() == "town-610830100"
+    assert page.locator(".time-limit-rule").inner_text() == "时限依据：投诉·一般 5 个工作日"
     page.screenshot(path=str(SCREENSHOTS / "hotline-ticket.png"), full_page=True)
     page.get_by_role("button", name="分拨", exact=True).click()
     page.get_by_text("已分拨。").wait_for()
@@ -120,6 +121,8 @@ def test_a_call_is_dispatched_answered_rated_badly_and_reopened_by_the_superviso
     page.get_by_text("复核已完成。").wait_for()
     ticket.refresh_from_db()
     assert ticket.status == S.IN_PROGRESS and ticket.reopen_count == 1
+    assert "（自重办时起算）" in page.locator(".time-limit-rule").inner_text()
+    page.screenshot(path=str(SCREENSHOTS / "hotline-reopened.png"), full_page=True)
 
 
 def test_the_callers_number_is_revealed_in_place_and_the_supervisor_assigns_a_failure_and_decides_an_appeal(

@@ -141,3 +141,37 @@ def test_the_supervisor_waives_on_the_ticket_page(client, staff):
     response = client.post(reverse("hotline:co-waive", args=[ticket.pk]),
                            {"co_handling": part.pk, "reason": "经核实线路无故障，无需供电公司参与"})
     assert response.status_code == 302 and CoHandling.objects.get(pk=part.pk).status == "waived"
+
+
+def test_reopening_after_a_bad_rating_puts_done_and_waived_parts_back_to_pending_and_blocks_the_reply(
+        staff, make_staff, django_capture_on_commit_callbacks):
+    slj = make_staff("slj-officer", "department_officer", department="slj")
+    ticket = services.ticket_intake(user=staff["operator"], channel="phone", kind="complaint", content=OUTAGE,
+                                    caller_name="张桂兰", caller_mobile="13800000001")
+    ticket = services.ticket_dispatch(user=staff["operator"], ticket=ticket, department_code="zjj",
+                                      co_department_codes=["gdgs", "slj"])
+    services.ticket_accept(user=staff["zjj"], ticket=ticket)
+    services.ticket_co_contribute(user=staff["gdgs"], ticket=ticket, done=True, opinion="专变烧损，已协助更换并送电")
+    waived = CoHandling.objects.get(ticket=ticket, department__code="slj")
+    services.ticket_co_waive(user=staff["supervisor"], ticket=ticket, co_handling=waived, reason="与供水无关，免于协办")
+    services.ticket_reply(user=staff["zjj"], ticket=ticket, reply=REPLY)
+    services.ticket_rate(user=staff["operator"], ticket=ticket, level=2, comment="只恢复一天又停了")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.ticket_review(user=staff["supervisor"], ticket=ticket, reopen=True, reason="复查后仍停暖，重办")
+    parts = {p.department.code: p for p in CoHandling.objects.filter(ticket=ticket).select_related("department")}
+    assert {code: p.status for code, p in parts.items()} == {"gdgs": "pending", "slj": "pending"}
+    assert parts["gdgs"].done_by is None and parts["slj"].waive_reason == ""
+    # the earlier work stays on the timeline; the reopening is appended, once per part
+    kinds = list(selectors.timeline(ticket, staff=True).values_list("kind", flat=True))
+    assert kinds.count("co_done") == 1 and kinds.count("co_waived") == 1 and kinds.count("co_reopened") == 2
+    assert AuditEvent.objects.filter(action="ticket.co_reopen", object_id=ticket.number).count() == 2
+    assert Notification.objects.filter(recipient=staff["gdgs"], subject="差评重办").exists()
+    assert Notification.objects.filter(recipient=slj, subject="差评重办").exists()
+
+    with pytest.raises(Conflict, match="协办单位尚未完成协办：县水利局、国网清涧供电公司"):
+        services.ticket_reply(user=staff["zjj"], ticket=ticket, reply=REPLY)
+    services.ticket_co_contribute(user=staff["gdgs"], ticket=ticket, done=True, opinion="已更换整台专变，运行正常")
+    services.ticket_co_waive(user=staff["supervisor"], ticket=ticket, co_handling=waived, reason="仍与供水无关，免于协办")
+    services.ticket_reply(user=staff["zjj"], ticket=ticket, reply=REPLY)
+    assert Ticket.objects.get(pk=ticket.pk).status == S.REPLIED

@@ -30,10 +30,24 @@ def points_with(user, *permissions: str) -> set[int]:
     return {g.service_point_id for g in grants if g.role in roles and g.service_point_id}
 
 
+def queue_point(code: str):
+    """The service point with that code if it runs a queue (has an active window), else None."""
+    from yijianshi.organizations.models import ServicePoint
+
+    return ServicePoint.objects.filter(code=code or "", hall_windows__active=True).distinct().first()
+
+
 def open_categories(point) -> list[Category]:
     """The categories one can take a number for at a service point: active, with an active window serving them."""
     return list(Category.objects.filter(service_point=point, active=True, windows__active=True).distinct()
                 .prefetch_related("bundles").order_by("position", "prefix"))
+
+
+def waiting_by_category(point) -> dict[int, int]:
+    """{category id: today's waiting tickets} at a service point."""
+    rows = (QueueTicket.objects.filter(service_point=point, day=timezone.localdate(), status=S.WAITING)
+            .values_list("category_id", flat=True))
+    return dict(Counter(rows))
 
 
 def windows_for(user):

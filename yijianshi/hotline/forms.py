@@ -6,6 +6,7 @@ from django import forms
 
 from django.utils import timezone
 
+from yijianshi.hotline import time_limits
 from yijianshi.hotline.models import CoHandling, Ticket, TicketRating
 from yijianshi.organizations.models import Department, ServicePoint, Town
 
@@ -152,12 +153,18 @@ class ReplyForm(forms.Form):
 
 
 class ExtendForm(forms.Form):
-    working_days = forms.IntegerField(label="延期工作日", min_value=1, max_value=30,
+    working_days = forms.IntegerField(label="延期工作日", min_value=1, max_value=time_limits.MAX_WORKING_DAYS,
                                       error_messages=_required("延期工作日") | {
                                           "invalid": "延期工作日：请填写数字",
                                           "min_value": "延期工作日：至少 1 天",
                                           "max_value": "延期工作日：过长"})
     reason = forms.CharField(label="延期理由", max_length=300, error_messages=_required("延期理由"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The maximum is the time-limit file's (the service enforces it); say it before the leader types.
+        most = time_limits.current().max_extension_days
+        self.fields["working_days"].help_text = f"最多 {most} 个工作日，从原时限起按工作日顺延"
 
 
 class SuperviseForm(forms.Form):

@@ -72,6 +72,9 @@ class Ticket(models.Model):
     created_at = models.DateTimeField("受理时间", default=timezone.now, db_index=True)
     dispatched_at = models.DateTimeField("分拨时间", null=True, blank=True)
     due_at = models.DateTimeField("办理时限", null=True, blank=True, db_index=True)
+    # The rule the due date was set by (e.g. “投诉·一般 5 个工作日”), as it read then: a later edit of
+    # data/hotline/time_limits.yaml does not change an existing ticket's limit. Blank on tickets from before.
+    time_limit_rule = models.CharField("时限依据", max_length=60, blank=True)
     extended = models.BooleanField("已延期", default=False)
     alert_level = models.CharField("预警", max_length=8, blank=True)
     reply = models.TextField("答复内容", blank=True)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -28,6 +27,7 @@ from yijianshi.audit.services import audit_read, audit_record
 from yijianshi.cases.models import StoredFile
 from yijianshi.cases.storage import owned_file_ids
 from yijianshi.db import next_daily_serial
+from yijianshi.hotline import time_limits
 from yijianshi.hotline.models import (
     RATING_LABELS,
     CoHandling,
@@ -98,14 +98,12 @@ def _number() -> str:
     return f"RX{day:%Y%m%d}{next_daily_serial(TicketNumberCounter, day):05d}"
 
 
-def time_limit(urgency: str, start: datetime) -> datetime:
-    """When the department must have replied: urgent in hours of clock time, the rest in working days
-    (end of the working day), from settings.HOTLINE_TIME_LIMITS."""
-    limits = settings.HOTLINE_TIME_LIMITS[urgency]
-    if "hours" in limits:
-        return start + timedelta(hours=limits["hours"])
-    due = workdays.add_working_days(timezone.localtime(start).date(), limits["working_days"])
-    return timezone.make_aware(datetime.combine(due, time(18, 0)))
+def time_limit(kind: str, urgency: str, start: datetime) -> tuple[datetime, str]:
+    """When the department must have replied, and the rule that says so: by the ticket's kind and urgency from
+    data/hotline/time_limits.yaml (urgent in hours of clock time, the rest in working days to the end of the
+    working day)."""
+    limits = time_limits.current()
+    return limits.limit(kind, urgency).due(start), limits.label(kind, urgency)
 
 
 def _leaders(department) -> list[User]:
@@ -164,13 +162,14 @@ def ticket_intake(*, user, channel: str, kind: str, content: str, caller=None, c
         if town is None:
             raise InvalidInput("town_code", "所在镇：不存在")
     now = timezone.now()
+    due_at, rule = time_limit(kind, urgency, now)
     ticket = Ticket.objects.create(
         number=_number(), channel=channel, kind=kind, urgency=urgency, category=category[:60], content=content,
         caller=caller, caller_name=(caller_name or (caller.display_name if caller else ""))[:30],
         caller_mobile=mobile, caller_mobile_index=mobile_index(mobile) if mobile else "", wants_reply=wants_reply,
         town=town, address=(address or "")[:200], latitude=latitude, longitude=longitude,
         created_by=user if user is not None and user.is_authenticated else None, created_at=now,
-        due_at=time_limit(urgency, now))
+        due_at=due_at, time_limit_rule=rule)
     photo_ids = list(photo_ids or [])
     if len(photo_ids) > MAX_PHOTOS:
         raise InvalidInput("photos", f"照片：最多 {MAX_PHOTOS} 张")
@@ -326,13 +325,15 @@ def ticket_accept(*, user, ticket: Ticket) -> Ticket:
 
 @transaction.atomic
 def ticket_extend(*, user, ticket: Ticket, working_days: int, reason: str) -> Ticket:
-    """One extension, up to settings.HOTLINE_MAX_EXTENSION_DAYS working days, approved by the department leader."""
+    """One extension, up to the working days data/hotline/time_limits.yaml allows, approved by the department
+    leader."""
     ticket = _require_handler(user, ticket, "hotline.extend")
     locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
     if locked.extended:
         raise Conflict("该工单已延期过一次")
-    if not 1 <= int(working_days) <= settings.HOTLINE_MAX_EXTENSION_DAYS:
-        raise InvalidInput("working_days", f"延期天数：应在 1 到 {settings.HOTLINE_MAX_EXTENSION_DAYS} 个工作日之间")
+    most = time_limits.current().max_extension_days
+    if not 1 <= int(working_days) <= most:
+        raise InvalidInput("working_days", f"延期天数：应在 1 到 {most} 个工作日之间")
     if len((reason or "").strip()) < 4:
         raise InvalidInput("reason", "延期理由：必填")
     base = timezone.localtime(locked.due_at).date()
@@ -499,15 +500,35 @@ def ticket_review(*, user, ticket: Ticket, reopen: bool, reason: str) -> Ticket:
         ticket = _to(ticket, S.IN_PROGRESS, actor=user, kind="reopened", reason=reason,
                      message=f"差评重办：{reason}")
         now = timezone.now()
-        Ticket.objects.filter(pk=ticket.pk).update(reopen_count=ticket.reopen_count + 1,
-                                                   due_at=time_limit(ticket.urgency, now), alert_level="")
-        transaction.on_commit(lambda: notify(_handlers(ticket.lead_department) + _leaders(ticket.lead_department),
-                                             subject="差评重办", body=f"{ticket.number}：{reason}",
+        due_at, rule = time_limit(ticket.kind, ticket.urgency, now)
+        Ticket.objects.filter(pk=ticket.pk).update(reopen_count=ticket.reopen_count + 1, due_at=due_at,
+                                                   time_limit_rule=rule, alert_level="")
+        reopened_parts = _co_handlings_reopen(ticket, user=user, reason=reason)
+        co_people = [h for part in reopened_parts for h in _handlers(part.department)]
+        transaction.on_commit(lambda: notify(_handlers(ticket.lead_department) + _leaders(ticket.lead_department)
+                                             + co_people, subject="差评重办", body=f"{ticket.number}：{reason}",
                                              link=f"/hotline/{ticket.pk}/"))
         return ticket
     ticket = _to(ticket, S.CLOSED, actor=user, kind="closed", reason=reason, message=f"复核后办结：{reason}")
     Ticket.objects.filter(pk=ticket.pk).update(closed_at=timezone.now(), close_reason=reason[:300])
     return ticket
+
+
+def _co_handlings_reopen(ticket: Ticket, *, user, reason: str) -> list[CoHandling]:
+    """差评重办 sends the co-handlers back to work too: a part done or waived before is pending again, so the lead
+    department cannot reply before each is done again (or waived again). What was done before stays on the
+    timeline (its co_done / co_waived events); this appends why the part was reopened."""
+    parts = list(CoHandling.objects.select_for_update(of=("self",)).select_related("department")
+                 .filter(ticket=ticket).exclude(status=CoHandling.Status.PENDING))
+    for part in parts:
+        _event(ticket, "co_reopened", f"差评重办：{part.department.name}的协办部分（原为“{part.get_status_display()}”）"
+                                      f"重新开启，请重新协办：{reason}", actor=user, internal=True)
+        audit_record(action="ticket.co_reopen", object_type="hotline.ticket", object_id=ticket.number, actor=user,
+                     reason=reason, before={"department": part.department.code, "status": part.status},
+                     after={"department": part.department.code, "status": CoHandling.Status.PENDING})
+    CoHandling.objects.filter(pk__in=[p.pk for p in parts]).update(status=CoHandling.Status.PENDING, done_by=None,
+                                                                   done_at=None, waive_reason="")
+    return parts
 
 
 # --- rating appeals (评价申诉) ----------------------------------------------------------------------------------------
