@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
 from yijianshi.catalog import selectors
@@ -158,6 +158,7 @@ class DepartmentOut(Schema):
     kind_label: str
     full_name: str
     responsibilities: str
+    in_work_plan: bool = Field(description="工作方案附件所列单位；否则为 12345 分拨需要的其他县级单位")
 
 
 def _item_ref(bundle_item) -> dict:
@@ -263,5 +264,5 @@ def get_item(request, code: str):
 @router.get("/departments", response=list[DepartmentOut], summary="部门（单位）列表")
 def list_departments(request):
     return [{"code": d.code, "name": d.name, "kind": d.kind, "kind_label": d.get_kind_display(),
-             "full_name": d.full_name, "responsibilities": d.responsibilities}
+             "full_name": d.full_name, "responsibilities": d.responsibilities, "in_work_plan": d.in_work_plan}
             for d in selectors.department_list()]

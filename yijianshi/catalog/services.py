@@ -107,7 +107,8 @@ def catalog_load(files: CatalogFiles, actor=None) -> LoadReport:
             {"name": row["name"], "kind": row["kind"], "full_name": row.get("full_name", ""),
              "responsibilities": row.get("responsibilities", ""), "aliases": row.get("aliases", []),
              "phone": row.get("phone", ""), "address": row.get("address", ""),
-             "needs_confirmation": row.get("needs_confirmation", True), "position": position},
+             "needs_confirmation": row.get("needs_confirmation", True),
+             "in_work_plan": row.get("in_work_plan", True), "position": position},
             report, "部门", row["name"])
 
     _load_places(files, report)

@@ -4,7 +4,8 @@ from django.db import models
 
 
 class Department(models.Model):
-    """A unit named in the work plan: handles service items, leads or cooperates on bundles."""
+    """A unit named in the work plan (handles service items, leads or cooperates on bundles), or one of the few other
+    county units the 12345 hotline dispatches to (``in_work_plan`` false)."""
 
     class Kind(models.TextChoices):
         GOVERNMENT = "government", "政府部门"
@@ -13,7 +14,7 @@ class Department(models.Model):
         SELF_SERVICE = "self_service", "自助服务设备"
 
     code = models.SlugField("编码", max_length=32, unique=True)
-    name = models.CharField("名称", max_length=64, unique=True, help_text="与工作方案附件中的名称一致")
+    name = models.CharField("名称", max_length=64, unique=True, help_text="工作方案附件所列单位与附件中的名称一致")
     kind = models.CharField("类别", max_length=16, choices=Kind.choices)
     full_name = models.CharField("全称", max_length=128, blank=True)
     responsibilities = models.TextField("主要职责", blank=True)
@@ -21,6 +22,8 @@ class Department(models.Model):
     phone = models.CharField("咨询电话", max_length=32, blank=True)
     address = models.CharField("办公地点", max_length=128, blank=True)
     needs_confirmation = models.BooleanField("待部门确认", default=False)
+    # The attachment names 30 units; 12345 also needs the market regulator for consumer and food-safety complaints.
+    in_work_plan = models.BooleanField("工作方案附件所列单位", default=True)
     position = models.PositiveSmallIntegerField("排序", default=0)
 
     class Meta:

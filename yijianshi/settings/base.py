@@ -231,9 +231,7 @@ NOTIFICATION_SMS_TOKEN = os.environ.get("NOTIFICATION_SMS_TOKEN", "")
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@qingjian.gov.cn")
-# 12345 time limits by urgency: urgent in clock hours, the rest in working days; one extension at most.
-HOTLINE_TIME_LIMITS = {"urgent": {"hours": 2}, "normal": {"working_days": 5}}
-HOTLINE_MAX_EXTENSION_DAYS = 10
+# 12345 time limits per ticket kind and urgency, and the extension maximum: data/hotline/time_limits.yaml.
 # 差评整改 deadline in working days.
 RECTIFICATION_WORKING_DAYS = int(os.environ.get("RECTIFICATION_WORKING_DAYS", "15"))
 # The hall: a window service may be rated for this many days after it ended; the wait estimate assumes this many
