@@ -14,6 +14,7 @@ from yijianshi.cases.services import Conflict
 from yijianshi.catalog.api import router as catalog_router
 from yijianshi.certificates.api import router as certificates_router
 from yijianshi.hotline.api import router as hotline_router
+from yijianshi.policies.api import router as policies_router
 from yijianshi.profiles.api import router as profiles_router
 from yijianshi.search.api import router as search_router
 
@@ -102,3 +103,4 @@ api.add_router("/v1", cases_router)
 api.add_router("/v1", hotline_router)
 api.add_router("/v1", certificates_router)
 api.add_router("/v1/profiles", profiles_router)
+api.add_router("/v1/policies", policies_router)

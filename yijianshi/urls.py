@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("yijianshi.certificates.urls")),
     path("", include("yijianshi.accounts.urls")),
     path("", include("yijianshi.profiles.urls")),
+    path("", include("yijianshi.policies.urls")),
     path("", include("yijianshi.catalog.urls")),
     path("", include("yijianshi.portal.urls")),
 ]

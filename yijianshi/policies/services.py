@@ -84,6 +84,11 @@ def normalise(record) -> dict:
     return json.loads(json.dumps(record, ensure_ascii=False, default=str))
 
 
+def yaml_text(record: Mapping) -> str:
+    """A stored record as the editor shows it."""
+    return yaml.safe_dump(dict(record), allow_unicode=True, sort_keys=False, width=120)
+
+
 def content_hash(record: Mapping) -> str:
     return hashlib.sha256(json.dumps(record, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
 
