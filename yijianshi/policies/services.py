@@ -338,7 +338,8 @@ def _match_create(party_id: int, version: PolicyVersion, parsed, values: dict, o
     audit_record(action="policies.matched", object_type="policies.match", object_id=match.pk, subject=party,
                  principal=party, after={"policy": version.policy.code, "version": version.version})
     mode = "确认后即可享受" if version.mode == PolicyVersion.Mode.NO_APPLICATION else "申请表已预填，补充后即可提交"
-    _tell_subject(party, subject=f"您可能符合“{version.title}”", body=f"{parsed.benefit_text(on)}。{mode}。",
+    _tell_subject(party, subject=f"您可能符合“{version.title}”",
+                  body=f"您可能符合“{version.title}”：{parsed.benefit_text(on)}。{mode}。",
                   link=f"/me/policies/{match.pk}/", dedupe_key=f"policy-match-{match.pk}")
     return 1
 
@@ -443,6 +444,7 @@ def application_submit(*, user, acting, match: Match, answers: Mapping[str, str]
     if decision.result is None:
         raise InvalidInput(decision.unknown_elements[0], f"还需回答：{'；'.join(decision.questions)}")
     match = _match_to(match, M.APPLIED, actor=user, message="本人提交申请")
+    application = normalise(application)
     Match.objects.filter(pk=match.pk).update(application=application, trace=_trace(decision))
     match.application = application
     _grant_create(match, user)
