@@ -164,22 +164,6 @@ def test_a_prefilled_application_takes_what_the_profile_knows_and_asks_the_rest(
     assert list(selectors.grants_for(rsj_officer)) == [match.grant]
 
 
-def test_an_unknown_in_the_application_must_be_answered_and_a_bad_answer_names_the_field(relative, policies):
-    record(relative.person, [("rsj", {"person.employment_status": "灵活就业", "person.hard_to_employ": True})])
-    services.match_run()
-    match = match_of(relative.person, "hard-to-employ-flexible-insurance-subsidy")
-    # The profile has since lost nothing, but a policy asking for an element the profile lacks asks for it:
-    record(relative.person, [("gaj", {"person.hukou_town": "宽州镇"})])
-    fields = {f["code"]: f for f in selectors.application_draft(match)}
-    assert all(f["question"] for f in fields.values())
-    from yijianshi.policies.services import _read_answer
-    from yijianshi.policies.selectors import dictionary
-
-    with pytest.raises(InvalidInput) as error:
-        _read_answer(dictionary()["person.hard_to_employ"], "maybe", "person.hard_to_employ")
-    assert error.value.field == "person.hard_to_employ" and "是否认定的就业困难人员" in error.value.message
-
-
 EDITED = """
 code: county-test-allowance
 title: 测试补贴
