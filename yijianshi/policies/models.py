@@ -119,7 +119,7 @@ class MatchRun(models.Model):
 
 class Match(models.Model):
     class Status(models.TextChoices):
-        MATCHED = "matched", "待确认"
+        MATCHED = "matched", "待您确认"
         CONFIRMED = "confirmed", "已确认享受"
         DECLINED = "declined", "已放弃"
         APPLIED = "applied", "已提交申请"
