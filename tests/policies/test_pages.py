@@ -6,7 +6,7 @@ from django.test import Client
 
 from tests.policies.conftest import record
 from yijianshi.policies import services
-from yijianshi.policies.models import Grant, Match, MatchingPreference
+from yijianshi.policies.models import Grant, Match, MatchingPreference, PolicyVersion
 
 
 def client_for(user):
@@ -141,3 +141,6 @@ def test_the_editor_rejects_a_bad_rule_naming_the_field_and_previews_a_good_one(
     assert admin.post("/policies/editor/edit/", {"content": EDITED}).status_code == 302
     page = admin.get("/policies/editor/").content.decode()
     assert "county-test-allowance" in page and "草稿" in page
+    published = PolicyVersion.objects.get(policy__code="elderly-allowance-80")
+    form = admin.get(f"/policies/editor/edit/?from={published.pk}").content.decode()
+    assert "code: elderly-allowance-80" in form and "min_age" in form

@@ -183,7 +183,11 @@ def version_publish(*, user, version: PolicyVersion) -> PolicyVersion:
     """Publish a draft: it is validated again, frozen from now on, and the version published before it is
     withdrawn. Matches already made keep the version they were computed with."""
     require_permission(user, "catalog.edit", message="只有事项库管理员可以发布政策")
-    return _publish(version, user)
+    version = _publish(version, user)
+    from yijianshi.policies.tasks import match_policies_now
+
+    transaction.on_commit(match_policies_now)  # subjects it matches hear about it now, not tomorrow night
+    return version
 
 
 @transaction.atomic
