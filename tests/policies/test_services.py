@@ -218,3 +218,13 @@ def test_the_editor_previews_the_count_and_publishes_a_checked_draft(catalog_adm
 @pytest.fixture
 def catalog_admin(make_staff):
     return make_staff("catalog-admin", "catalog_admin")
+
+
+def test_a_withdrawn_policy_can_no_longer_be_confirmed(eligible_resident, catalog_admin):
+    services.match_run()
+    match = match_of(eligible_resident.person, "elderly-allowance-80")
+    services.version_withdraw(user=catalog_admin, version=match.version)
+    with pytest.raises(Conflict) as error:
+        services.match_confirm(user=eligible_resident, acting=acting_context(eligible_resident), match=match)
+    assert "已撤回" in error.value.message and not Grant.objects.exists()
+    assert services.match_run().created == 0  # nothing in force to match

@@ -385,6 +385,9 @@ def _grant_create(match: Match, actor) -> Grant:
 
 
 def _mode_must_be(match: Match, mode: str, verb: str) -> None:
+    # A withdrawn policy (no published version left) is no longer granted; a superseded version still is.
+    if not match.policy.versions.filter(status=V.PUBLISHED).exists():
+        raise Conflict(f"“{match.version.title}”已撤回，不再受理")
     if match.version.mode != mode:
         raise Conflict(f"“{match.version.title}”为{match.version.get_mode_display()}，不能{verb}")
 
