@@ -177,6 +177,22 @@ def application_draft(match: Match) -> list[dict]:
     return fields
 
 
+def shown_trace(trace: list[dict]) -> list[dict]:
+    """The trace as a subject reads it: each step's mark says whether it counts for them (met) or against (not met).
+    Inside a `not`, a condition that is false counts for the subject, so its mark is flipped; the text, which the
+    rule's wording already gives for the actual outcome, stays."""
+    shown, negations = [], []  # negations: depths of the `not` nodes enclosing the current step
+    for step in trace:
+        while negations and negations[-1] >= step["depth"]:
+            negations.pop()
+        result = step["result"]
+        counts = None if result is None else (result if len(negations) % 2 == 0 else not result)
+        shown.append({**step, "mark": "unknown" if counts is None else "met" if counts else "not-met"})
+        if step["kind"] == "not":
+            negations.append(step["depth"])
+    return shown
+
+
 def describe(match: Match) -> dict:
     version = match.version
     content = version.content
@@ -192,7 +208,7 @@ def describe(match: Match) -> dict:
         "mode": version.mode, "mode_label": version.get_mode_display(), "status": match.status,
         "status_label": match.get_status_display(), "department": match.policy.department.name,
         "needs_confirmation": version.needs_confirmation, "note": content.get("note", ""),
-        "trace": match.trace, "questions": questions, "on": match.on,
+        "trace": shown_trace(match.trace), "questions": questions, "on": match.on,
         "grant": grant, "grant_status": grant.get_status_display() if grant else "",
         "links": {"detail": reverse("policies:match", args=[match.pk])},
     }
