@@ -127,9 +127,6 @@ def _policy_row(parsed) -> Policy:
                                                                      "target": parsed.target})
     if row.target != parsed.target:
         raise PolicyInvalid([f"{parsed.code}: target：政策对象不能在版本之间改变（原为 {row.target}）；请另建政策"])
-    if row.department_id != department.pk:
-        Policy.objects.filter(pk=row.pk).update(department=department)
-        row.department = department
     return row
 
 
@@ -165,7 +162,9 @@ def _publish(version: PolicyVersion, actor) -> PolicyVersion:
     locked = PolicyVersion.objects.select_for_update().select_related("policy").get(pk=version.pk)
     if locked.status != V.DRAFT:
         raise Conflict(f"{locked} 当前为“{locked.get_status_display()}”，只有草稿可以发布")
-    validate(locked.content)  # the dictionary may have changed since the draft was saved
+    parsed = validate(locked.content)  # the dictionary may have changed since the draft was saved
+    # The department pays from publication on (a draft naming another department changes nothing before).
+    Policy.objects.filter(pk=locked.policy_id).update(department=Department.objects.get(code=parsed.department))
     for old in PolicyVersion.objects.select_for_update().filter(policy=locked.policy, status=V.PUBLISHED):
         old.status = V.WITHDRAWN
         old.save(update_fields=["status"])
