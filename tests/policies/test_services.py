@@ -97,7 +97,8 @@ def test_confirming_queues_the_grant_for_the_department_with_a_working_day_due_d
     services.match_confirm(user=eligible_resident, acting=context, match=match)
     grant = Grant.objects.get(match=match)
     assert grant.department.code == "mzj" and grant.status == Grant.Status.QUEUED and grant.amount == 50
-    assert grant.due_date == add_working_days(timezone.localtime(grant.created_at).date(), services.PAYMENT_WORKING_DAYS)
+    created = timezone.localtime(grant.created_at).date()
+    assert grant.due_date == add_working_days(created, services.PAYMENT_WORKING_DAYS)
     assert list(selectors.grants_for(mzj_officer)) == [grant]
     assert list(selectors.grants_for(rsj_officer)) == []
     with pytest.raises(NotAllowed):

@@ -29,7 +29,7 @@ GENDERS = {"male": "男", "female": "女"}
 IDENTITY = {"person.birth_date", "person.gender", "person.id_number"}
 
 
-# --- the dictionary and the versions ------------------------------------------------------------------------------------
+# --- the dictionary and the versions ----------------------------------------------------------------------------------
 
 def dictionary():
     return elements_from_records({"code": e.code, "name": e.name, "type": e.data_type, "validation": e.validation}
@@ -66,7 +66,7 @@ def questions_by_element(parsed, on: date) -> dict[str, str]:
     return asks
 
 
-# --- subjects' values -----------------------------------------------------------------------------------------------------
+# --- subjects' values -------------------------------------------------------------------------------------------------
 
 def _values(party_filter: Q, codes) -> dict[int, dict]:
     codes = set(codes)
@@ -80,7 +80,8 @@ def _values(party_filter: Q, codes) -> dict[int, dict]:
             out[party_id][code] = json.loads(value)  # ascending: the last one seen is the current one
     if codes & IDENTITY:
         people = Person.objects.filter(Q(pk__in=Party.objects.filter(party_filter).values("pk")))
-        for person in people.only("pk", "birth_date", "gender", *(["id_number"] if "person.id_number" in codes else [])):
+        fields = ["pk", "birth_date", "gender", *(["id_number"] if "person.id_number" in codes else [])]
+        for person in people.only(*fields):
             identity = {"person.birth_date": person.birth_date, "person.gender": GENDERS.get(person.gender)}
             if "person.id_number" in codes:
                 identity["person.id_number"] = person.id_number
@@ -116,7 +117,7 @@ def subjects_frame(target: str, codes):
     return profiles_frame(rows, dictionary(), list(codes))
 
 
-# --- who acts for whom ----------------------------------------------------------------------------------------------------
+# --- who acts for whom ------------------------------------------------------------------------------------------------
 
 def subject_of(user, acting) -> Party | None:
     """Whose policies the user sees and decides: their own, or the enterprise they act for as its legal
@@ -148,7 +149,7 @@ def is_opted_out(party) -> bool:
     return MatchingPreference.objects.filter(party_id=getattr(party, "pk", party), opted_out=True).exists()
 
 
-# --- a subject's matches ----------------------------------------------------------------------------------------------------
+# --- a subject's matches ----------------------------------------------------------------------------------------------
 
 def _matches(party) -> QuerySet[Match]:
     return (Match.objects.filter(party_id=getattr(party, "pk", party))
@@ -236,7 +237,7 @@ def explain_for(party, code: str, on: date | None = None) -> dict | None:
             "questions": list(decision.questions), "in_force": parsed.in_force(on)}
 
 
-# --- the department's queue -------------------------------------------------------------------------------------------------
+# --- the department's queue -------------------------------------------------------------------------------------------
 
 def grants_for(user) -> QuerySet[Grant]:
     """Grants of the departments where the user processes tasks; nobody else's."""
@@ -244,7 +245,7 @@ def grants_for(user) -> QuerySet[Grant]:
             .select_related("match__party", "match__version", "match__policy", "department"))
 
 
-# --- the editor ---------------------------------------------------------------------------------------------------------------
+# --- the editor -------------------------------------------------------------------------------------------------------
 
 def versions_list() -> QuerySet[PolicyVersion]:
     return PolicyVersion.objects.select_related("policy__department").order_by("policy__code", "-version")

@@ -476,7 +476,7 @@ def opt_out_set(*, user, acting, opted_out: bool) -> MatchingPreference:
     return preference
 
 
-# --- the department's payment queue ------------------------------------------------------------------------------------
+# --- the department's payment queue -----------------------------------------------------------------------------------
 
 def _grant_to(grant: Grant, target: str, *, actor, message: str, reason: str = "") -> Grant:
     locked = Grant.objects.select_for_update().select_related("match__party", "match__version", "department") \
@@ -508,7 +508,8 @@ def grant_start_payment(*, user, grant: Grant) -> Grant:
 def grant_mark_paid(*, user, grant: Grant) -> Grant:
     grant = _grant_to(grant, G.PAID, actor=user, message=f"{user.first_name or user.username} 确认已发放")
     _tell_subject(grant.match.party, subject=f"“{grant.match.version.title}”已发放",
-                  body=f"{grant.match.benefit_text}，已由{grant.department.name}发放。", link=f"/me/policies/{grant.match_id}/",
+                  body=f"{grant.match.benefit_text}，已由{grant.department.name}发放。",
+                  link=f"/me/policies/{grant.match_id}/",
                   dedupe_key=f"policy-grant-paid-{grant.pk}")
     return grant
 
