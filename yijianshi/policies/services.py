@@ -29,7 +29,7 @@ from yijianshi.cases.services import Conflict
 from yijianshi.notifications.services import notify
 from yijianshi.organizations.models import Department
 from yijianshi.policies import selectors
-from yijianshi.policies.domain.compiler import evaluate_all, profiles_frame
+from yijianshi.policies.domain.compiler import evaluate_all
 from yijianshi.policies.domain.interpreter import explain
 from yijianshi.policies.domain.policy import PolicyError, parse_policy
 from yijianshi.policies.domain.rules import elements_used

@@ -1,4 +1,3 @@
-import sys
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
