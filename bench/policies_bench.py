@@ -343,7 +343,7 @@ def main() -> int:
     on, rng = args.on, np.random.default_rng(args.seed)
     print(f"Polars {pl.__version__}, {pl.thread_pool_size()} threads, {os.cpu_count()} CPUs; evaluation date {on}")
 
-    dictionary = load_dictionary(CATALOG / "data_elements", POLICIES / "_data_elements_to_add.yaml")
+    dictionary = load_dictionary(CATALOG / "data_elements")
     policies = published_policies(dictionary, args.policies, rng)
     by_target = {t: [p for p in policies if p.target == t and p.in_force(on)] for t in ("person", "enterprise")}
     print(f"policies: {len(policies)} published ({len(by_target['person'])} for persons, "

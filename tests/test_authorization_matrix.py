@@ -371,6 +371,35 @@ ROUTES = [
     R("supervision/rating-appeals/", "GET", "/supervision/rating-appeals/", {"supervisor"}),
     R("supervision/rating-appeals/<int:pk>/decide/", "POST", "/supervision/rating-appeals/{appealed_rating}/decide/",
       {"supervisor"}, data={"decision": "exclude", "reason": "含辱骂，不计入"}),
+    # 免申即享 / 即申即享: everyone with a person sees their own matches and the explained check; the resident decides
+    # hers (others get 404); 县人社局's staff work its payment queue; the catalog administrator edits policies.
+    R("me/policies/", "GET", "/me/policies/", PEOPLE),
+    R("me/policies/matching/", "POST", "/me/policies/matching/", PEOPLE, data={"opted_out": "0"}),
+    R("me/policies/<int:pk>/", "GET", "/me/policies/{policy_match}/", {"resident"}),
+    R("me/policies/<int:pk>/confirm/", "POST", "/me/policies/{policy_match}/confirm/", {"resident"}),
+    R("me/policies/<int:pk>/decline/", "POST", "/me/policies/{policy_match}/decline/", {"resident"}),
+    R("me/policies/<int:pk>/reconsider/", "POST", "/me/policies/{policy_match}/reconsider/", {"resident"},
+      also_ok=(409,)),
+    R("me/policies/<int:pk>/apply/", "POST", "/me/policies/{policy_match}/apply/", {"resident"}, also_ok=(409,)),
+    R("policies/grants/", "GET", "/policies/grants/", {"department_officer", "department_leader"}),
+    R("policies/grants/<int:pk>/<slug:action>/", "POST", "/policies/grants/{policy_grant}/pay/",
+      {"department_officer", "department_leader"}),
+    R("policies/editor/", "GET", "/policies/editor/", {"catalog_admin"}),
+    R("policies/editor/edit/", "GET", "/policies/editor/edit/", {"catalog_admin"}),
+    R("policies/editor/edit/", "POST", "/policies/editor/edit/", {"catalog_admin"}, data={"content": "code: x"},
+      also_ok=(400,)),
+    R("policies/editor/preview/", "POST", "/policies/editor/preview/", {"catalog_admin"}, data={"content": "code: x"},
+      also_ok=(400,)),
+    R("policies/editor/versions/<int:pk>/publish/", "POST", "/policies/editor/versions/{policy_draft}/publish/",
+      {"catalog_admin"}),
+    R("/api/v1/policies/matches", "GET", "/api/v1/policies/matches", PEOPLE, api=True),
+    R("/api/v1/policies/matches/{match_id}/confirm", "POST", "/api/v1/policies/matches/{policy_match}/confirm",
+      {"resident"}, api=True),
+    R("/api/v1/policies/matches/{match_id}/decline", "POST", "/api/v1/policies/matches/{policy_match}/decline",
+      {"resident"}, api=True),
+    R("/api/v1/policies/grants", "GET", "/api/v1/policies/grants", {"department_officer", "department_leader"},
+      api=True),
+    R("/api/v1/policies/{code}/explain", "GET", "/api/v1/policies/elderly-allowance-80/explain", PEOPLE, api=True),
     # The Django admin: catalog and system administrators only
     R("admin/", "GET", "/admin/", {"catalog_admin", "system_admin"}),
 ]
@@ -558,6 +587,27 @@ def _build_world(upload_root):
         f"{RESIDENT_ID},张桂兰,rsj.employment_status,待业,2026-03-02\n").encode())
     values.update(sharing_entry=SharingEntry.objects.get(code="rsj-employment-difficulty", current=True).pk,
                   feed_run=feed.pk, rsj=Department.objects.get(code="rsj").pk)
+    # 免申即享: 张桂兰 matched to 高龄补贴 (县民政局); 张小军's 即申即享 application in 县人社局's payment queue; a draft
+    # policy for the editor to publish.
+    from yijianshi.policies import services as policies
+    from yijianshi.policies.models import Match
+    from yijianshi.profiles.services import profile_record_many
+
+    call_command("load_policies", stdout=open("/dev/null", "w"))
+    profile_record_many(party=resident.person, values={"person.hukou_town": "宽州镇"}, source_department="gaj",
+                        source="feed")
+    stranger = actors["stranger"]
+    profile_record_many(party=stranger.person, source_department="rsj", source="feed",
+                        values={"person.employment_status": "灵活就业", "person.hard_to_employ": True})
+    policies.match_run()
+    applied = Match.objects.get(party=stranger.person, policy__code="hard-to-employ-flexible-insurance-subsidy")
+    policies.application_submit(user=stranger, acting=acting_context(stranger), match=applied, answers={})
+    draft = policies.draft_save(user=actors["catalog_admin"], text=(
+        "{code: matrix-test, title: 测试政策, issuer: 清涧县人民政府, level: county, legal_basis: [{title: 测试}],"
+        " target: person, benefit: {text: 测试}, mode: no_application, effective: {from: 2026-01-01},"
+        " department: mzj, rule: {all: [{element: person.low_income, op: is_true, met: 是, not_met: 否}]}}"))
+    values.update(policy_match=Match.objects.get(party=resident.person, policy__code="elderly-allowance-80").pk,
+                  policy_grant=applied.grant.pk, policy_draft=draft.pk)
     return actors, values
 
 

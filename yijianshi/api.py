@@ -15,6 +15,7 @@ from yijianshi.catalog.api import router as catalog_router
 from yijianshi.certificates.api import router as certificates_router
 from yijianshi.hall.api import router as hall_router
 from yijianshi.hotline.api import router as hotline_router
+from yijianshi.policies.api import router as policies_router
 from yijianshi.profiles.api import router as profiles_router
 from yijianshi.search.api import router as search_router
 
@@ -104,3 +105,4 @@ api.add_router("/v1", hotline_router)
 api.add_router("/v1", hall_router)
 api.add_router("/v1", certificates_router)
 api.add_router("/v1/profiles", profiles_router)
+api.add_router("/v1/policies", policies_router)

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("yijianshi.accounts.urls")),
     path("", include("yijianshi.profiles.urls")),
     path("", include("yijianshi.space.urls")),
+    path("", include("yijianshi.policies.urls")),
     path("", include("yijianshi.catalog.urls")),
     path("", include("yijianshi.portal.urls")),
 ]

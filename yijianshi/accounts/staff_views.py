@@ -60,6 +60,8 @@ SECTIONS = [
     ("persons", "群众信息查询", "person.lookup", "staff:person-lookup"),
     ("profiles", "档案查询", "profile.read", "profiles:lookup"),
     ("feeds", "数据共享导入", "profile.feed", "profiles:feeds"),
+    ("policy-grants", "政策兑现", "task.process", "policies:grants"),
+    ("policy-editor", "政策管理", "catalog.edit", "policies:editor"),
     ("audit", "审计日志", "audit.view", "audit:events"),
 ]
 

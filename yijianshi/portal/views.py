@@ -19,7 +19,7 @@ def home(request):
         "enterprise_bundles": [b for b in bundles if b.subject == Bundle.Subject.ENTERPRISE],
         "bundle_count": len(bundles),
         "item_count": catalog_selectors.item_list().count(),
-        "department_count": catalog_selectors.department_list().count(),
+        "department_count": catalog_selectors.department_list().filter(in_work_plan=True).count(),
         "examples": ["孩子刚出生要办什么", "开饭馆", "二手房过户", "驾照到期", "退伍回家", "公司注销"],
     })
 

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "yijianshi.hall",
     "yijianshi.search",
     "yijianshi.profiles",
+    "yijianshi.policies",
     "yijianshi.portal",
     "yijianshi.space",
 ]

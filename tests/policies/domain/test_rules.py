@@ -137,14 +137,13 @@ def test_wording_is_filled_by_substitution_only():
         "2027年1月1日起，宽州镇、县外，5.5%，123456.5，20"
 
 
-def test_the_dictionary_reads_catalog_files_and_the_first_definition_wins(tmp_path: Path):
+def test_the_dictionary_reads_a_directory_of_catalog_files(tmp_path: Path):
     (tmp_path / "a.yaml").write_text(
         "data_elements:\n  - {code: person.town, name: 所在镇, type: enum, validation: {choices: [宽州镇]}}\n",
         encoding="utf-8")
-    pending = tmp_path / "pending.yaml"
-    pending.write_text("data_elements:\n  - {code: person.town, name: 旧名, type: string}\n"
-                       "  - {code: person.veteran, name: 是否退役军人, type: boolean}\n", encoding="utf-8")
-    dictionary = load_dictionary(tmp_path / "a.yaml", pending)
+    (tmp_path / "b.yaml").write_text("data_elements:\n  - {code: person.veteran, name: 是否退役军人, type: boolean}\n",
+                                     encoding="utf-8")
+    dictionary = load_dictionary(tmp_path)
     assert dictionary["person.town"].choices == ("宽州镇",) and dictionary["person.town"].name == "所在镇"
     assert dictionary["person.veteran"].type == "boolean"
     assert elements_from_records([{"code": "x.y", "name": "X", "type": "integer"}])["x.y"].choices == ()

@@ -1,7 +1,6 @@
 """The seed policies in data/policies/ pass the validator and decide the cases they were written for."""
 
 import random
-import shutil
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -16,10 +15,9 @@ from yijianshi.policies.domain.rules import elements_used, load_dictionary
 
 BASE = Path(__file__).resolve().parents[3]
 CATALOG = BASE / "data" / "catalog"
-PENDING = BASE / "data" / "policies" / "_data_elements_to_add.yaml"
 ON = date(2026, 11, 30)
 
-DICTIONARY = load_dictionary(CATALOG / "data_elements", PENDING)
+DICTIONARY = load_dictionary(CATALOG / "data_elements")
 DEPARTMENTS = {d["code"] for d in yaml.safe_load((CATALOG / "departments.yaml").read_text("utf-8"))["departments"]}
 SEEDS = {p.code: p for p in load_policies(BASE / "data" / "policies", DICTIONARY, departments=DEPARTMENTS)}
 
@@ -35,24 +33,14 @@ def test_at_least_twenty_seed_policies_for_persons_and_enterprises_all_valid():
     assert sum(p.in_force(ON) for p in SEEDS.values()) == len(SEEDS)
 
 
-def test_the_pending_data_elements_are_valid_catalog_content(tmp_path):
-    """The lead moves _data_elements_to_add.yaml into data/catalog/data_elements/ unchanged: it must load there."""
-    catalog = tmp_path / "catalog"
-    shutil.copytree(CATALOG, catalog)
-    shutil.copy(PENDING, catalog / "data_elements" / "policies.yaml")
-    files = read_catalog(catalog)
+def test_the_policy_data_elements_are_catalog_content_and_every_element_the_seeds_use_is_there():
+    files = read_catalog(CATALOG)
     codes = [e["code"] for e in files.data_elements]
     assert len(codes) == len(set(codes))
     towns = [t["name"] for t in files.towns]
     assert DICTIONARY["person.hukou_town"].choices == (*towns, "县外")
-
-
-def test_every_element_the_seeds_use_is_in_the_catalog_or_the_pending_list():
     used = set().union(*(elements_used(p.rule) for p in SEEDS.values()))
-    catalog = load_dictionary(CATALOG / "data_elements")
-    pending = load_dictionary(PENDING)
-    assert used <= set(catalog) | set(pending)
-    assert not set(pending) & set(catalog), "already in the catalog: remove from the pending file"
+    assert used <= set(codes)
 
 
 def person(**values):

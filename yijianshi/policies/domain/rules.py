@@ -56,15 +56,11 @@ class Element:
 
 
 def elements_from_records(records: Iterable[Mapping]) -> dict[str, Element]:
-    """Catalog records ({code, name, type, validation: {choices}}) → dictionary; the first definition of a code wins,
-    so pending additions can be layered under the catalog without shadowing it."""
-    dictionary: dict[str, Element] = {}
-    for record in records:
-        code = record["code"]
-        if code not in dictionary:
-            choices = tuple(str(c) for c in (record.get("validation") or {}).get("choices") or ())
-            dictionary[code] = Element(code, record["name"], record["type"], choices)
-    return dictionary
+    """Catalog records ({code, name, type, validation: {choices}}) → dictionary. The catalog's loader rejects a code
+    defined twice, so there is nothing to choose between here."""
+    return {record["code"]: Element(record["code"], record["name"], record["type"],
+                                    tuple(str(c) for c in (record.get("validation") or {}).get("choices") or ()))
+            for record in records}
 
 
 def load_dictionary(*paths: Path) -> dict[str, Element]:

@@ -69,6 +69,9 @@ class Command(BaseCommand):
         self._demo_cases()
         self._demo_certificates()
         self._demo_hall()
+        from yijianshi.policies.demo import seed as seed_policies
+
+        seed_policies(self.stdout)
         self.stdout.write(f"演示密码（全部账号）：{password}")
         self.stdout.write(f"授权代办示例：请以 张桂兰 登录，在“我的授权”中授权帮办员 周丽。当前有效授权 "
                           f"{Mandate.objects.filter(status='active', valid_until__gt=timezone.now()).count()} 条。")
