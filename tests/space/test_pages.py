@@ -110,3 +110,24 @@ def helper_with_mandate(resident, make_staff):
                            agent_id_number=helper.person.id_number, all_services=True,
                            valid_until=timezone.now() + timedelta(days=90))
     return helper
+
+
+def test_matched_policies_wait_in_her_space_with_their_reasons_but_not_in_an_agents(
+        eligible_resident, helper_with_mandate):
+    from yijianshi.policies import services as policies
+    from yijianshi.policies.models import Match
+
+    policies.match_run()
+    waiting = Match.objects.filter(party=eligible_resident.person, status=Match.Status.MATCHED).select_related(
+        "policy")
+    assert waiting.exists()
+    page = _client(eligible_resident).get("/me/space/").content.decode()
+    todo = page.split('id="todo-heading"')[1].split("</section>")[0]
+    for match in waiting:
+        assert f"/me/policies/{match.pk}/" in todo
+    assert "待您确认" in page.split('id="space-policies"')[1]
+
+    client = _client(helper_with_mandate)
+    client.post("/me/acting/", {"principal_id": eligible_resident.person.pk})
+    page = client.get("/me/space/").content.decode()
+    assert all(f"/me/policies/{match.pk}/" not in page for match in waiting)

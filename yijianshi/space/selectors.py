@@ -24,6 +24,8 @@ from yijianshi.certificates.selectors import certificates_of
 from yijianshi.hotline.models import Ticket
 from yijianshi.hotline.selectors import tickets_of_resident
 from yijianshi.notifications.selectors import site_messages
+from yijianshi.policies.models import Match
+from yijianshi.policies.selectors import matches_for
 
 RECENT = 5
 CERTIFICATE_EXPIRY_WARNING = timedelta(days=30)
@@ -81,6 +83,8 @@ def space_for(user, acting) -> Space:
     if not space.acting_for_other:
         _tickets(space, user)
     _mandates(space, person, today)
+    if space.own_file:
+        _policies(space)
     space.messages = list(site_messages(user, limit=RECENT))
     return space
 
@@ -134,3 +138,13 @@ def _mandates(space: Space, person: Person, today) -> None:
             space.to_do.append(ToDo("授权", f"授权 {mandate.agent.masked_display_name} 代办将于 "
                                             f"{timezone.localtime(mandate.valid_until):%m月%d日} 到期",
                                     reverse("accounts:mandates")))
+
+
+def _policies(space: Space) -> None:
+    """免申即享 / 即申即享 matches from the principal's file; those waiting for a confirmation or an application."""
+    space.policies = matches_for(space.principal)
+    for match in space.policies:
+        if match["status"] == Match.Status.MATCHED:
+            verb = "确认后即可享受" if match["mode"] == "no_application" else "申请表已为您预填，核对后提交"
+            space.to_do.append(ToDo("政策", f"您符合“{match['title']}”（{match['benefit']}），{verb}",
+                                    match["links"]["detail"]))

@@ -1,0 +1,1 @@
+from tests.policies.conftest import eligible_resident, policies  # noqa: F401  (the policy fixtures, reused)
