@@ -27,6 +27,21 @@ def principals_for(user) -> list[Party]:
     return [person, *others]
 
 
+def own_party(person: Person, principal: Party) -> Party | None:
+    """Whose own data (their file, who read it, the policies matched from it) ``person`` sees while acting for
+    ``principal``: themself, or an enterprise they represent or administer (as the concrete Person / Enterprise).
+    None for anyone else: a mandate lets an agent apply for someone, not look into their file."""
+    if principal.pk == person.pk:
+        return person
+    if principal.party_kind != Party.Kind.ENTERPRISE:
+        return None
+    enterprise = Enterprise.objects.get(pk=principal.pk)
+    if enterprise.legal_representative_id == person.pk or \
+            enterprise.mandate_administrators.filter(pk=person.pk).exists():
+        return enterprise
+    return None
+
+
 def mandates_granted(principal: Party) -> QuerySet[Mandate]:
     return (Mandate.objects.filter(principal=principal).select_related("agent", "principal")
             .prefetch_related("bundles", "status_changes"))

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from yijianshi.accounts.models import Enterprise, Party, Person, User
 from yijianshi.accounts.permissions import NotAllowed, departments_with
+from yijianshi.accounts.selectors import own_party
 from yijianshi.catalog.models import DataElement
 from yijianshi.organizations.models import Department
 from yijianshi.policies.domain.compiler import profiles_frame
@@ -127,13 +128,8 @@ def subject_of(user, acting) -> Party | None:
     if person is None:
         return None
     principal = acting.principal if acting else person
-    if principal.pk == person.pk:
-        return person
-    if principal.party_kind == Party.Kind.ENTERPRISE:
-        enterprise = Enterprise.objects.get(pk=principal.pk)
-        if enterprise.legal_representative_id == person.pk or \
-                enterprise.mandate_administrators.filter(pk=person.pk).exists():
-            return enterprise
+    if (party := own_party(person, principal)) is not None:
+        return party
     raise NotAllowed("惠企利民政策只能由本人（企业由法定代表人或授权管理员）查看和确认；请先切换回本人办理。")
 
 

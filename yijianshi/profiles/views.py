@@ -19,8 +19,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from yijianshi.accounts.forms import form_error_from
-from yijianshi.accounts.models import Enterprise, Party, Person
+from yijianshi.accounts.models import Party, Person
 from yijianshi.accounts.permissions import NotAllowed, departments_with
+from yijianshi.accounts.selectors import own_party
 from yijianshi.accounts.services import InvalidInput
 from yijianshi.accounts.staff_views import staff_page, staff_render
 from yijianshi.organizations.models import Department
@@ -166,13 +167,8 @@ def _own_file(request) -> Party | None:
     if person is None:
         return None
     principal = request.acting.principal if request.acting else person
-    if principal.pk == person.pk:
-        return person
-    if principal.party_kind == Party.Kind.ENTERPRISE:
-        enterprise = Enterprise.objects.get(pk=principal.pk)
-        if enterprise.legal_representative_id == person.pk or \
-                enterprise.mandate_administrators.filter(pk=person.pk).exists():
-            return enterprise
+    if (party := own_party(person, principal)) is not None:
+        return party
     raise NotAllowed("档案和数据使用记录只能由本人（企业由法定代表人或授权管理员）查看；请先切换回本人办理。")
 
 

@@ -15,8 +15,8 @@ from datetime import timedelta
 from django.urls import reverse
 from django.utils import timezone
 
-from yijianshi.accounts.models import Enterprise, Mandate, Party, Person
-from yijianshi.accounts.selectors import mandates_granted, mandates_held
+from yijianshi.accounts.models import Mandate, Party, Person
+from yijianshi.accounts.selectors import mandates_granted, mandates_held, own_party
 from yijianshi.cases.models import Case, Commitment
 from yijianshi.cases.selectors import cases_of
 from yijianshi.certificates.models import Certificate
@@ -60,23 +60,12 @@ class Space:
     policies: list = field(default_factory=list)
 
 
-def own_file(person: Person, principal: Party) -> bool:
-    """The person themself, or an enterprise they represent or administer (the 一人一档 / 一企一档 rule)."""
-    if principal.pk == person.pk:
-        return True
-    if principal.party_kind != Party.Kind.ENTERPRISE:
-        return False
-    enterprise = Enterprise.objects.get(pk=principal.pk)
-    return (enterprise.legal_representative_id == person.pk
-            or enterprise.mandate_administrators.filter(pk=person.pk).exists())
-
-
 def space_for(user, acting) -> Space:
     """The space of whoever ``user`` is acting for (``acting`` is the request's ActingContext)."""
     person = user.person
     principal = acting.principal.as_concrete()
     space = Space(principal=principal, is_person=isinstance(principal, Person),
-                  own_file=own_file(person, principal), acting_for_other=principal.pk != person.pk)
+                  own_file=own_party(person, principal) is not None, acting_for_other=principal.pk != person.pk)
     today = timezone.localdate()
     _cases(space, acting)
     _certificates(space, today)
